@@ -1,0 +1,10 @@
+/**
+ * Every CLI command lives in its own module that exports `register(program)`.
+ * Add a command by adding one line here.
+ */
+import type { Command } from 'commander';
+
+type Registrar = (program: Command) => void;
+
+export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
+];
