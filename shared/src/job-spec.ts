@@ -28,6 +28,10 @@ export const OutputSpecSchema = z.object({
   crf: z.number().int().min(0).max(51).optional(),
   /** Keep the PNG frames of a movie output (they are the resume checkpoint either way). */
   keepFrames: z.boolean().optional(),
+  /** File name of a movie output inside `dir` (default output.mp4 / output.mov). */
+  movieName: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name, not a path').optional(),
+  /** Bit depth of PNG frames where the effect offers a choice (depth maps: 16). */
+  bits: z.union([z.literal(8), z.literal(16)]).optional(),
 });
 export type OutputSpec = z.infer<typeof OutputSpecSchema>;
 

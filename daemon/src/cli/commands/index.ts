@@ -7,4 +7,5 @@ import type { Command } from 'commander';
 type Registrar = (program: Command) => void;
 
 export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
+  () => import('./stylize.ts'),
 ];

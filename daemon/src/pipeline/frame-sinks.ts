@@ -1,0 +1,77 @@
+/**
+ * Where finished frames go. Both sinks keep finished frames as atomically
+ * written PNG files, which are the resume checkpoint: a file exists under its
+ * final name only once it is complete.
+ *
+ * - PNG sequence: the frames are the result.
+ * - Movie: frames go to a hidden checkpoint folder and are encoded at the end
+ *   (with the source's audio); the folder is removed unless asked to keep it.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { PixelImage } from '../core/image.ts';
+import { FrameSequenceWriter, framePattern } from '../io/frame-sequence-writer.ts';
+import { encodeSequenceToMovie } from '../io/encode.ts';
+import type { OutputSpec } from '../../../shared/src/job-spec.ts';
+import type { MediaInfo } from '../io/probe.ts';
+
+export interface FrameSink {
+  /** Finished frame indices found on disk. */
+  finished(): Set<number>;
+  write(index: number, img: PixelImage): Promise<void>;
+  /** Reads back a finished frame (resume of stateful effects). */
+  read(index: number): Promise<PixelImage>;
+  finish(info: { first: number; last: number; fps: { num: number; den: number }; width: number; height: number; source: MediaInfo; signal?: AbortSignal }): Promise<{ pattern: string | null; movie: string | null }>;
+}
+
+const MOVIE_EXT: Record<string, string> = { mp4: '.mp4', h265: '.mp4', prores: '.mov', exr: '' };
+
+export function movieFileName(out: OutputSpec): string {
+  return out.movieName ?? `output${MOVIE_EXT[out.format] ?? '.mp4'}`;
+}
+
+export function resultFileName(out: OutputSpec): string {
+  return out.format === 'png' || out.format === 'exr' ? 'result.json' : `${movieFileName(out)}.result.json`;
+}
+
+export function createFrameSink(out: OutputSpec, bits: 8 | 16): FrameSink {
+  if (out.format === 'png') {
+    const pattern = framePattern('frame', 6, 'png');
+    const writer = new FrameSequenceWriter(out.dir, { pattern, bits });
+    writer.removeStaleTemps();
+    return {
+      finished: () => new Set(writer.listFinished()),
+      write: (i, img) => writer.write(i, img),
+      read: (i) => writer.read(i),
+      finish: async () => ({ pattern, movie: null }),
+    };
+  }
+  const movie = movieFileName(out);
+  const framesDir = path.join(out.dir, `.${movie}.frames`);
+  const pattern = framePattern('frame', 6, 'png');
+  const writer = new FrameSequenceWriter(framesDir, { pattern, bits: 8 });
+  writer.removeStaleTemps();
+  return {
+    finished: () => new Set(writer.listFinished()),
+    write: (i, img) => writer.write(i, img),
+    read: (i) => writer.read(i),
+    async finish(info) {
+      await encodeSequenceToMovie({
+        dir: framesDir,
+        pattern,
+        firstIndex: info.first,
+        count: info.last - info.first + 1,
+        path: path.join(out.dir, movie),
+        fps: info.fps,
+        codec: out.format === 'prores' ? 'prores4444' : out.format === 'h265' ? 'h265' : 'h264',
+        crf: out.crf,
+        audioFrom: info.source.hasAudio && info.source.kind === 'video'
+          ? { path: info.source.path, startSeconds: (info.first * info.fps.den) / info.fps.num, durationSeconds: ((info.last - info.first + 1) * info.fps.den) / info.fps.num }
+          : undefined,
+        signal: info.signal,
+      });
+      if (!out.keepFrames) await rm(framesDir, { recursive: true, force: true });
+      return { pattern: out.keepFrames ? path.join(path.basename(framesDir), pattern) : null, movie };
+    },
+  };
+}
