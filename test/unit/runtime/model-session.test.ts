@@ -60,3 +60,18 @@ describe('ModelSession feeds', () => {
     expect(() => getSession(path.join(dir, 'missing.onnx'))).toThrow(DreamLayerError);
   });
 });
+
+describe('fixed-size models', () => {
+  it('resizes a frame to the model input and the output back to the frame', async () => {
+    const { runResized, fixedInputSize } = await import('../../../daemon/src/runtime/fixed-size.ts');
+    const s = await getSession(depth, { device: 'cpu' });
+    expect(fixedInputSize(s)).toEqual([192, 320]);
+    const h = 90;
+    const w = 160;
+    const chw = new Float32Array(3 * h * w);
+    // near at the bottom: a vertical ramp scene
+    for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) chw[c * h * w + y * w + x] = 40 + (200 * y) / h;
+    const out = await runResized(s, chw, 3, h, w);
+    expect(out.output.dims).toEqual([1, 1, h, w]);
+  });
+});
