@@ -9,4 +9,5 @@ type Registrar = (program: Command) => void;
 export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./stylize.ts'),
   () => import('./demo.ts'),
+  () => import('./doctor.ts'),
 ];
