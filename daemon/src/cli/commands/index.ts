@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 type Registrar = (program: Command) => void;
 
 export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
+  () => import('./models.ts'),
   () => import('./stylize.ts'),
   () => import('./demo.ts'),
   () => import('./doctor.ts'),
