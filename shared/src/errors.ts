@@ -34,6 +34,9 @@ export const ERROR_CATALOG = {
   EFFECT_UNKNOWN: { message: 'No effect has this name.', hint: 'Effects: stylize, depth, matte, dream, upscale.' },
   CANCELLED: { message: 'The job was cancelled.', hint: 'Resume it with `dreamlayer jobs resume ID` to continue from the last finished frame.' },
   INTERNAL: { message: 'An internal error occurred.', hint: 'Please report it with the job log (`dreamlayer jobs get ID`).' },
+  DAEMON_RUNNING: { message: 'Another DreamLayer daemon is already using this data folder.', hint: 'Use that daemon (`dreamlayer jobs list` talks to it), stop it first, or set DREAMLAYER_DATA_DIR to another folder.' },
+  PORT_IN_USE: { message: 'The port is already in use.', hint: 'Choose another one with --port, or --port 0 for any free port.' },
+  UPLOAD_INCOMPLETE: { message: 'The frames upload is missing frames or does not exist.', hint: 'Send every frame announced in frames.begin (wait for frames.complete) before job.submit.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { FrameRangeSchema, InputSpecSchema, JobSpecSchema } from '../job-spec.ts';
-import { DreamLayerError, ERROR_CODES, type ErrorPayload } from '../errors.ts';
+import { DreamLayerError, ERROR_CODES, type ErrorCode, type ErrorPayload } from '../errors.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
 
 export { PROTOCOL_VERSION };
@@ -20,6 +20,9 @@ export { PROTOCOL_VERSION };
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const IdSchema = z.string().regex(ID_PATTERN, 'ids are 1-64 characters of A-Z a-z 0-9 _ -');
 const ReqId = z.string().min(1).max(64).optional();
+
+/** The daemon's default port on 127.0.0.1 (fixed, so panel manifests can list it in `network.domains`). */
+export const DEFAULT_DAEMON_PORT = 47823;
 
 /** Limits every daemon enforces (also announced in `welcome.limits`). */
 export const PROTOCOL_LIMITS = {
@@ -33,14 +36,15 @@ export const PROTOCOL_LIMITS = {
 
 // ---------------------------------------------------------------- shared parts
 
+/** ErrorPayload on the wire. `stage` stays an open string so a newer daemon's stage never fails an older panel. */
 export const ErrorPayloadSchema = z.object({
-  code: z.enum(ERROR_CODES as [string, ...string[]]),
+  code: z.enum(ERROR_CODES as unknown as [ErrorCode, ...ErrorCode[]]),
   message: z.string(),
   hint: z.string(),
   stage: z.string().optional(),
   frame: z.number().int().optional(),
   details: z.string().optional(),
-});
+}) as unknown as z.ZodType<ErrorPayload>;
 
 export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export const JobStateSchema = z.enum(JOB_STATES);
@@ -57,8 +61,8 @@ export const ProgressSchema = z.object({
   frame: z.number().int().nullable(),
 });
 
-/** result.json of a finished job (see shared/src/job-spec.ts ResultRecord); unknown extras pass through. */
-export const ResultRecordSchema = z.looseObject({
+/** result.json of a finished job (see shared/src/job-spec.ts ResultRecord). */
+export const ResultRecordSchema = z.object({
   effect: z.string(),
   chain: z.array(z.string()),
   input: z.string(),
