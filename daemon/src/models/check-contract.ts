@@ -140,7 +140,7 @@ function checkTask(c: Checker, task: ModelTask, inputs: TensorSignature[], outpu
       const o = outputs[0];
       c.type(o, 'output', isFloat, 'float32');
       const s = o.shape;
-      if (s.length !== 0 && s.length !== 2 && !(s.length === 4 && (!known(s[2]) || s[2] === 1) && (!known(s[3]) || s[3] === 1))) {
+      if (s.length !== 0 && s.length !== 2 && !(s.length === 4 && s[2] === 1 && s[3] === 1)) {
         c.fail(`output "${o.name}" has shape ${fmtShape(s)}, expected class scores [N, K] or [N, K, 1, 1]`);
       }
       return layout;
