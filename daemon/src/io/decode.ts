@@ -141,6 +141,15 @@ export async function* decodeFrames(info: MediaInfo, opts: DecodeOptions): Async
   throwIfAborted(opts.signal, 'decode');
   if (info.kind === 'sequence' || (info.kind === 'image' && sharpReads(info.path))) {
     yield* decodeFiles(info, opts, size, bits, channels);
+  } else if (bits === 16 && info.bitDepth === 8) {
+    // An 8-bit source has nothing for 16 bits to keep; widening in JS (v × 257) is exact, while swscale's
+    // 8-bit RGB → rgb48 path in ffmpeg 4.1 goes through its internal YUV and comes back off by a few codes.
+    for await (const f of decodeWithFfmpeg(info, opts, size, 8, channels)) {
+      const src = f.image.data;
+      const wide = new Uint16Array(src.length);
+      for (let i = 0; i < src.length; i++) wide[i] = src[i] * 257;
+      yield { index: f.index, image: { width: f.image.width, height: f.image.height, channels, data: wide } };
+    }
   } else {
     yield* decodeWithFfmpeg(info, opts, size, bits, channels);
   }

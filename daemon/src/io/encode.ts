@@ -12,8 +12,7 @@ import { ensureWritableDir, isNonEmptyFile, renameWithRetry, syncDir, syncFile, 
 import { frameFileName } from './frame-pattern.ts';
 import { hasEncoder, resolveFfmpeg } from './ffmpeg-binaries.ts';
 import { ffmpegPath, lastLines, runTool, spawnFailure, startTool, throwIfAborted, waitExit, type ExitStatus, type ToolProcess } from './ffmpeg-process.ts';
-import { convertDepth } from './frame-sequence-writer.ts';
-import { checkImage } from './image-file.ts';
+import { checkImage, convertDepth } from './image-file.ts';
 import { toRational, type Rational } from './probe.ts';
 
 export type MovieCodec = 'h264' | 'h265' | 'prores4444';

@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Image16, Image8, PixelImage } from '../core/image.ts';
-import { is16 } from '../core/image.ts';
+import type { PixelImage } from '../core/image.ts';
 import { ensureWritableDir, isNonEmptyFile, isTempNameFor, TEMP_SUFFIX } from './atomic-file.ts';
 import { framePattern, frameFileName, matchFrameNumber, parseFramePattern, type ParsedPattern } from './frame-pattern.ts';
-import { readImage, writePng } from './image-file.ts';
+import { convertDepth, readImage, writePng } from './image-file.ts';
 
 export { framePattern, frameFileName } from './frame-pattern.ts';
+export { convertDepth } from './image-file.ts';
 
 export interface FrameSequenceWriterOptions {
   /** printf pattern of the file names; default `frame_%06d.png`. */
@@ -20,21 +20,6 @@ export interface FrameSequenceWriterOptions {
   bits?: 8 | 16;
   /** zlib level for the PNGs (0..9). */
   compressionLevel?: number;
-}
-
-/** 8-bit → 16-bit (v × 257, so 255 → 65535) or 16-bit → 8-bit (rounded v / 257). */
-export function convertDepth(img: PixelImage, bits: 8 | 16): PixelImage {
-  if ((bits === 16) === is16(img)) return img;
-  if (bits === 16) {
-    const src = img.data as Uint8Array;
-    const out = new Uint16Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = src[i] * 257;
-    return { width: img.width, height: img.height, channels: img.channels, data: out } satisfies Image16;
-  }
-  const src = img.data as Uint16Array;
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = Math.round(src[i] / 257);
-  return { width: img.width, height: img.height, channels: img.channels, data: out } satisfies Image8;
 }
 
 export class FrameSequenceWriter {

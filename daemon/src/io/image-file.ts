@@ -34,6 +34,21 @@ function makeImage(data: Uint8Array | Uint16Array, width: number, height: number
   return { width, height, channels: channels as 1 | 3 | 4, data } as PixelImage;
 }
 
+/** 8-bit → 16-bit (v × 257, so 255 → 65535) or 16-bit → 8-bit (rounded v / 257). */
+export function convertDepth(img: PixelImage, bits: 8 | 16): PixelImage {
+  if ((bits === 16) === is16(img)) return img;
+  if (bits === 16) {
+    const src = img.data as Uint8Array;
+    const out = new Uint16Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = src[i] * 257;
+    return { width: img.width, height: img.height, channels: img.channels, data: out } satisfies Image16;
+  }
+  const src = img.data as Uint16Array;
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Math.round(src[i] / 257);
+  return { width: img.width, height: img.height, channels: img.channels, data: out } satisfies Image8;
+}
+
 /** A sharp pipeline over raw pixels. */
 export function sharpFromImage(img: PixelImage): Sharp {
   checkImage(img);
@@ -68,7 +83,8 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
   await checkInputPath(file, { stage, allowDir: false });
   try {
     const meta = await sharp(file).metadata();
-    const bits: 8 | 16 = opts.bits ?? (meta.depth === 'uchar' || meta.depth === 'char' || !meta.depth ? 8 : 16);
+    // Decode at the file's own depth and change depth in JS: libvips' 8 → 16-bit cast is not v × 257.
+    const bits: 8 | 16 = meta.depth === 'uchar' || meta.depth === 'char' || !meta.depth ? 8 : 16;
     const srcChannels = meta.channels ?? 3;
     const channels = opts.channels ?? (srcChannels === 2 ? 4 : (srcChannels as 1 | 3 | 4));
     let pipeline = sharp(file).toColourspace(colourspaceFor(channels, bits));
@@ -79,7 +95,8 @@ export async function readImage(file: string, opts: ReadImageOptions = {}): Prom
     if (info.channels !== channels) {
       throw new Error(`decoded ${info.channels} channels, expected ${channels}`);
     }
-    return makeImage(toTyped(data, bits), info.width, info.height, info.channels);
+    const img = makeImage(toTyped(data, bits), info.width, info.height, info.channels);
+    return opts.bits ? convertDepth(img, opts.bits) : img;
   } catch (e) {
     if (e instanceof DreamLayerError) throw e;
     throw new DreamLayerError('INPUT_UNREADABLE', { message: `The image "${file}" cannot be read (${(e as Error).message}).`, stage, cause: e });
@@ -210,12 +227,13 @@ export async function readImageAs(
     if (opts.width && opts.height && (meta.width !== opts.width || meta.height !== opts.height)) {
       p = p.resize(opts.width, opts.height, { fit: 'fill', kernel: opts.kernel ?? 'lanczos3' });
     }
-    p = p.toColourspace(colourspaceFor(opts.channels, opts.bits));
+    const bits: 8 | 16 = meta.depth === 'uchar' || meta.depth === 'char' || !meta.depth ? 8 : 16;
+    p = p.toColourspace(colourspaceFor(opts.channels, bits));
     if (opts.channels === 4) p = p.ensureAlpha();
     else if (meta.hasAlpha) p = p.removeAlpha();
-    const { data, info } = await p.raw({ depth: opts.bits === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await p.raw({ depth: bits === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== opts.channels) throw new Error(`decoded ${info.channels} channels, expected ${opts.channels}`);
-    return makeImage(toTyped(data, opts.bits), info.width, info.height, info.channels);
+    return convertDepth(makeImage(toTyped(data, bits), info.width, info.height, info.channels), opts.bits);
   } catch (e) {
     if (e instanceof DreamLayerError) throw e;
     throw new DreamLayerError('INPUT_UNREADABLE', { message: `The image "${file}" cannot be read (${(e as Error).message}).`, stage, cause: e });
