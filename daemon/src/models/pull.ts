@@ -7,7 +7,7 @@
  * in local.json so later runs detect a changed file.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DreamLayerError, isDreamLayerError } from '../../../shared/src/errors.ts';
@@ -81,6 +81,40 @@ function parseContentRange(v: string | null): { start: number; total: number | n
   const m = v && /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(v.trim());
   if (!m) return null;
   return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
+}
+
+/**
+ * An exclusive lock beside the .part, so that two pulls of one model (CLI and daemon)
+ * never write the same partial file. A lock left by a dead process is taken over.
+ */
+function lockDownload(entry: CatalogEntry, part: string): () => void {
+  const lock = `${part}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(lock, 'utf8').trim());
+      let alive = false;
+      try {
+        alive = pid > 0 && pid !== process.pid && process.kill(pid, 0);
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive) {
+        throw new DreamLayerError('DOWNLOAD_FAILED', {
+          stage: 'download',
+          message: `Another download of ${entry.id} is running (process ${pid}).`,
+          hint: 'Wait for it to finish; if no other dreamlayer is running, delete ' + lock + '.',
+        });
+      }
+      rmSync(lock, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new DreamLayerError('DOWNLOAD_FAILED', { stage: 'download', message: `Cannot lock ${lock}.` });
 }
 
 interface Downloaded {
@@ -197,7 +231,9 @@ async function download(entry: CatalogEntry, url: string, part: string, opts: Pu
  * built in code. Throws MODEL_NOT_FOUND (unknown id, or a model with no download),
  * DOWNLOAD_FAILED (every URL failed; the .part is kept for resume), MODEL_CHECKSUM
  * (wrong bytes; the .part is deleted), CANCELLED (signal), MODEL_INVALID/MODEL_CONTRACT
- * (an unverified download that is not a usable model).
+ * (an unverified download that is not a usable model). Concurrent pulls of one model in
+ * a process share one run (the first caller's signal and progress callback apply); another
+ * process pulling the same model holds a lock beside the .part and makes this one fail.
  */
 export async function pullModel(id: string, opts: PullOptions = {}): Promise<PullResult> {
   const catalog = opts.catalog ?? defaultCatalog();
@@ -223,6 +259,18 @@ export async function pullModel(id: string, opts: PullOptions = {}): Promise<Pul
     });
   }
 
+  // Concurrent pulls of one file in this process share one run.
+  const running = inflight.get(final);
+  if (running) return running;
+  const job = pullInto(entry, dir, final, warn, opts).finally(() => inflight.delete(final));
+  inflight.set(final, job);
+  return job;
+}
+
+const inflight = new Map<string, Promise<PullResult>>();
+
+async function pullInto(entry: CatalogEntry, dir: string, final: string, warn: (m: string) => void, opts: PullOptions): Promise<PullResult> {
+  const id = entry.id;
   const recorded = readLocalRegistry(dir).models[id];
   if (existsSync(final) && !opts.force) {
     const have = await cachedSha256(final);
@@ -235,6 +283,17 @@ export async function pullModel(id: string, opts: PullOptions = {}): Promise<Pul
   if (opts.signal?.aborted) throw cancelled(entry, `${final}.part`);
 
   const part = `${final}.part`;
+  const unlock = lockDownload(entry, part);
+  try {
+    return await downloadAndInstall(entry, { dir, final, part, warn }, opts);
+  } finally {
+    unlock();
+  }
+}
+
+async function downloadAndInstall(entry: CatalogEntry, where: { dir: string; final: string; part: string; warn: (m: string) => void }, opts: PullOptions): Promise<PullResult> {
+  const { dir, final, part, warn } = where;
+  const id = entry.id;
   const errors: DreamLayerError[] = [];
   for (const url of entry.urls) {
     let got: Downloaded;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pullModel, type PullProgress } from '../../../daemon/src/models/pull.ts';
@@ -152,5 +152,23 @@ describe('pullModel over HTTP (local server)', () => {
   it('explains unknown ids, manual entries and built-ins', async () => {
     await expect(pullModel('goood', opts())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/did you mean good/) });
     await expect(pullModel('handmade', opts())).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', hint: expect.stringContaining(file('handmade')) });
+  });
+});
+
+describe('pullModel locking', () => {
+  it('shares one download between concurrent pulls in a process', async () => {
+    const [a, b] = await Promise.all([pullModel('good', opts()), pullModel('good', opts())]);
+    expect(a).toBe(b);
+    expect(server.log.filter((l) => l.path === '/good.onnx').length).toBe(1);
+  });
+
+  it('refuses while another live process holds the lock, takes over a stale lock', async () => {
+    mkdirSync(store.dir, { recursive: true });
+    const lock = file('good') + '.part.lock';
+    writeFileSync(lock, String(process.ppid));
+    await expect(pullModel('good', opts())).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringMatching(/Another download of good/) });
+    writeFileSync(lock, '2147483646'); // no such process
+    expect((await pullModel('good', opts())).status).toBe('downloaded');
+    expect(existsSync(lock)).toBe(false);
   });
 });
