@@ -95,7 +95,7 @@ export async function addModel(file: string, opts: AddOptions): Promise<AddResul
     rmSync(tmp, { force: true });
     throw toDreamLayerError(e, 'OUTPUT_UNWRITABLE', { stage: 'model', message: `Cannot move the copy into ${dest} (${(e as Error).message}).` });
   }
-  rememberSha256(dest, sha256);
+  rememberSha256(dest, sha256, dir);
   updateLocalRegistry(dir, (reg) => {
     reg.models[id] = { origin: 'add', task, file: path.relative(dir, dest).split(path.sep).join('/'), sha256, size, at: new Date().toISOString(), from: src };
   });

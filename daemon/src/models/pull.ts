@@ -273,7 +273,7 @@ async function pullInto(entry: CatalogEntry, dir: string, final: string, warn: (
   const id = entry.id;
   const recorded = readLocalRegistry(dir).models[id];
   if (existsSync(final) && !opts.force) {
-    const have = await cachedSha256(final);
+    const have = await cachedSha256(final, dir);
     const expected = entry.sha256 ?? recorded?.sha256;
     if (!expected || have === expected) {
       return { id, status: 'present', path: final, sha256: have, size: statSync(final).size, verified: !!entry.sha256, resumedFrom: 0 };
@@ -332,7 +332,7 @@ async function downloadAndInstall(entry: CatalogEntry, where: { dir: string; fin
     }
     if (process.platform === 'win32' && existsSync(final)) rmSync(final, { force: true });
     await rename(part, final);
-    rememberSha256(final, got.sha256);
+    rememberSha256(final, got.sha256, dir);
     updateLocalRegistry(dir, (reg) => {
       reg.models[id] = { origin: 'pull', task: entry.task, file: entry.file!, sha256: got.sha256, size: got.size, at: new Date().toISOString(), verified: !!entry.sha256, from: url };
     });

@@ -175,7 +175,7 @@ export async function resolveModel(ref: string | undefined, task: string, opts: 
         hint: `${how}.`,
       });
     }
-    const sha256 = await cachedSha256(file);
+    const sha256 = await cachedSha256(file, dir);
     const record = registry.models[entry.id];
     const expected = entry.sha256 ?? record?.sha256;
     if (expected && sha256 !== expected) {
@@ -200,7 +200,7 @@ export async function resolveModel(ref: string | undefined, task: string, opts: 
         hint: `Add it again: \`dreamlayer models add FILE --task ${local.task} --id ${ref} --force\`.`,
       });
     }
-    return { id: ref, task, kind: 'local', path: file, sha256: await cachedSha256(file), record: local };
+    return { id: ref, task, kind: 'local', path: file, sha256: await cachedSha256(file, dir), record: local };
   }
 
   const ids = [...catalog.models.map((m) => m.id), ...Object.entries(registry.models).filter(([, r]) => r.origin === 'add').map(([id]) => id)];

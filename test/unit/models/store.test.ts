@@ -1,7 +1,9 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultStoreDir, readLocalRegistry, resolveStoreDir, updateLocalRegistry } from '../../../daemon/src/models/store.ts';
+import { cachedSha256, clearHashCache } from '../../../daemon/src/models/file-hash.ts';
 import { tempDir } from './fixtures.ts';
 
 describe('defaultStoreDir', () => {
@@ -38,5 +40,28 @@ describe('local.json', () => {
   it('a corrupt registry is an error that names the file and the way out', () => {
     writeFileSync(path.join(t.dir, 'local.json'), '{"version": 1, "models": {"a": {"origin": "stolen"}}}');
     expect(() => readLocalRegistry(t.dir)).toThrow(expect.objectContaining({ code: 'INTERNAL', message: expect.stringContaining('local.json'), hint: expect.stringMatching(/Move/) }));
+  });
+});
+
+describe('hash cache', () => {
+  let t: { dir: string; cleanup: () => void };
+  beforeEach(() => (t = tempDir()));
+  afterEach(() => t.cleanup());
+
+  it('persists in the store, and a changed file (size or mtime) is hashed again', async () => {
+    const f = path.join(t.dir, 'm.onnx');
+    writeFileSync(f, 'first version');
+    const first = await cachedSha256(f, t.dir);
+    expect(first).toBe(createHash('sha256').update('first version').digest('hex'));
+    const persisted = JSON.parse(readFileSync(path.join(t.dir, '.sha256-cache.json'), 'utf8'));
+    expect(persisted[path.resolve(f)].sha256).toBe(first);
+
+    clearHashCache(); // a new process: the persisted record is used
+    writeFileSync(path.join(t.dir, '.sha256-cache.json'), JSON.stringify({ [path.resolve(f)]: { ...persisted[path.resolve(f)], sha256: 'b'.repeat(64) } }));
+    expect(await cachedSha256(f, t.dir)).toBe('b'.repeat(64));
+
+    writeFileSync(f, 'second, longer version');
+    utimesSync(f, new Date(), new Date(Date.now() + 5000));
+    expect(await cachedSha256(f, t.dir)).toBe(createHash('sha256').update('second, longer version').digest('hex'));
   });
 });
