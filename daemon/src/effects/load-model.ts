@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { DreamLayerError } from '../../../shared/src/errors.ts';
-import { encodeModel } from '../onnx/proto.ts';
+import { readFileSync } from 'node:fs';
+import { encodeModel, modelSignature, readModelFile } from '../onnx/proto.ts';
+import { freeInputSpatialDims } from '../onnx/edit-graph.ts';
 import { resolveModel } from '../models/resolve-model.ts';
 import { getSession, getSessionForBytes } from '../runtime/session-cache.ts';
 import type { ModelSession } from '../runtime/model-session.ts';
@@ -19,8 +21,10 @@ export interface LoadedModel {
 
 export interface LoadModelOptions {
   device: Device;
-  /** Rewrites the graph before loading (e.g. freeing fixed input dims). */
+  /** Rewrites the graph before loading. */
   transform?: (bytes: Uint8Array) => Uint8Array;
+  /** Fully convolutional models exported at a fixed size (e.g. the ONNX zoo's 224×224 styles) get free height/width. */
+  freeSpatialDims?: boolean;
   variant?: string;
 }
 
@@ -44,11 +48,20 @@ export async function loadModel(ref: string, task: string, opts: LoadModelOption
   }
   const resolved = await resolveModel(ref, task);
   if (!resolved.path) throw new DreamLayerError('MODEL_NOT_FOUND', { stage: 'model', message: `Model ${ref} has no file.` });
-  const { readFileSync } = await import('node:fs');
+  let transform = opts.transform;
+  let variant = opts.variant;
+  if (opts.freeSpatialDims && !transform) {
+    const model = readModelFile(resolved.path);
+    const input = modelSignature(model).inputs[0];
+    if (input && input.shape.length === 4 && typeof input.shape[2] === 'number' && typeof input.shape[3] === 'number') {
+      transform = () => encodeModel(freeInputSpatialDims(model));
+      variant = `${variant ?? ''}|free-dims`;
+    }
+  }
   const session = await getSession(resolved.path, {
     device: opts.device,
-    variant: opts.variant,
-    bytes: opts.transform ? opts.transform(readFileSync(resolved.path)) : undefined,
+    variant,
+    bytes: transform ? transform(readFileSync(resolved.path)) : undefined,
   });
   return { record: { id: resolved.id, path: resolved.path, sha256: resolved.sha256 }, session };
 }

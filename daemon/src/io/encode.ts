@@ -367,10 +367,13 @@ export async function encodeSequenceToMovie(
   const tmp = tempPathFor(opts.path);
   const args = [
     '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    '-f', 'image2', '-framerate', `${fps.num}/${fps.den}`, '-start_number', String(firstIndex), '-i', ffmpegPath(path.join(dir, pattern)),
+    // The frame count is bounded on the image2 INPUT (by time, half a frame past the last one): an output
+    // `-frames:v` would also stop the audio early (ffmpeg 4.1 ends all streams with it).
+    '-f', 'image2', '-framerate', `${fps.num}/${fps.den}`, '-start_number', String(firstIndex),
+    ...(frameCount ? ['-t', (((frameCount - 0.5) * fps.den) / fps.num).toFixed(6)] : []),
+    '-i', ffmpegPath(path.join(dir, pattern)),
     ...audio.input,
     '-map', '0:v:0', ...audio.output,
-    ...(frameCount ? ['-frames:v', String(frameCount)] : []),
     ...videoCodecArgs(opts.codec, { crf: opts.crf, preset: opts.preset, alpha: opts.codec === 'prores4444' && opts.alpha !== false, container }),
     '-max_muxing_queue_size', '4096',
     '-f', container, ffmpegPath(tmp),

@@ -34,7 +34,8 @@ export function resultFileName(out: OutputSpec): string {
   return out.format === 'png' || out.format === 'exr' ? 'result.json' : `${movieFileName(out)}.result.json`;
 }
 
-export function createFrameSink(out: OutputSpec, bits: 8 | 16): FrameSink {
+/** `bits` forces the PNG depth (undefined: each image's own — 16-bit depth maps stay 16-bit). */
+export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined): FrameSink {
   if (out.format === 'png') {
     const pattern = framePattern('frame', 6, 'png');
     const writer = new FrameSequenceWriter(out.dir, { pattern, bits });
@@ -49,7 +50,7 @@ export function createFrameSink(out: OutputSpec, bits: 8 | 16): FrameSink {
   const movie = movieFileName(out);
   const framesDir = path.join(out.dir, `.${movie}.frames`);
   const pattern = framePattern('frame', 6, 'png');
-  const writer = new FrameSequenceWriter(framesDir, { pattern, bits: 8 });
+  const writer = new FrameSequenceWriter(framesDir, { pattern, bits: 8, compressionLevel: 1 });
   writer.removeStaleTemps();
   return {
     finished: () => new Set(writer.listFinished()),

@@ -110,8 +110,7 @@ async function renderFrames(
   allParams: Record<string, unknown>[], outSize: { width: number; height: number }, started: number, ctx: RunContext,
 ): Promise<ResultRecord> {
   const first = processors[0];
-  const bits = (spec.output.bits ?? 8) as 8 | 16;
-  const sink = createFrameSink(spec.output, bits);
+  const sink = createFrameSink(spec.output, spec.output.bits);
   const finished = sink.finished();
   const total = range.last - range.first + 1;
   let resumeAt = range.first;
@@ -123,7 +122,7 @@ async function renderFrames(
 
   if (resumeAt <= range.last) {
     const decodeFrom = anyStateful && resumeAt > range.first ? resumeAt - 1 : resumeAt;
-    const frames = decodeFrames(info, { first: decodeFrom, last: range.last, width: processors[0] ? undefinedIfSame(info, spec, 'width') : undefined, height: undefinedIfSame(info, spec, 'height'), signal: ctx.signal });
+    const frames = decodeFrames(info, { first: decodeFrom, last: range.last, width: undefinedIfSame(info, spec, 'width'), height: undefinedIfSame(info, spec, 'height'), signal: ctx.signal });
     let lastPreview = 0;
     ctx.onProgress?.(tracker.snapshot(resumeAt > range.first ? 'resume' : 'start'));
     const processStage = async (frame: VideoFrame): Promise<{ index: number; out: PixelImage } | undefined> => {

@@ -25,7 +25,7 @@ export function register(program: Command): void {
         source = path.join(path.dirname(opts.output), 'sample.mp4');
         if (!existsSync(source)) {
           reporter.log(`making a sample clip: ${source}`);
-          await makeSampleClip(source);
+          await makeSampleClip(source, { frames: 72, audio: true });
         }
       }
       const result = await runJob(

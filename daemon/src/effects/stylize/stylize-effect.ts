@@ -8,7 +8,7 @@ import type { Image8 } from '../../core/image.ts';
 export const stylizeEffect: Effect = {
   descriptor: STYLIZE,
   async create(setup): Promise<FrameProcessor> {
-    const { record, session } = await loadModel(setup.model ?? STYLIZE.defaultModel!, 'style', { device: setup.device });
+    const { record, session } = await loadModel(setup.model ?? STYLIZE.defaultModel!, 'style', { device: setup.device, freeSpatialDims: true });
     const strength = setup.params.strength as number;
     return {
       model: record,
