@@ -3,8 +3,9 @@ import type { EffectDescriptor } from '../../../shared/src/params/param-spec.ts'
 import { DreamLayerError } from '../../../shared/src/errors.ts';
 import type { Effect } from './effect.ts';
 import { stylizeEffect } from './stylize/stylize-effect.ts';
+import { depthEffect } from './depth/depth-effect.ts';
 
-const EFFECTS: Effect[] = [stylizeEffect];
+const EFFECTS: Effect[] = [stylizeEffect, depthEffect];
 
 export function listEffects(): EffectDescriptor[] {
   return EFFECTS.map((e) => e.descriptor);

@@ -9,6 +9,7 @@ type Registrar = (program: Command) => void;
 export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./models.ts'),
   () => import('./stylize.ts'),
+  () => import('./depth.ts'),
   () => import('./serve.ts'),
   () => import('./jobs.ts'),
   () => import('./demo.ts'),

@@ -1,0 +1,74 @@
+/**
+ * Runs a depth network on one frame, generically from its contract: resize to the network's
+ * size (fixed models are fed the whole frame stretched; models that take any size get the
+ * frame at its aspect ratio, longer side ≈ the inference size, rounded to the required
+ * multiple), scale to the value range, subtract mean / divide by std, reorder colour and layout,
+ * run, and return the raw depth plane on the network's output grid.
+ */
+import type { Image8 } from '../../core/image.ts';
+import { resizeRgb8ToPlanes } from './rgb-resize.ts';
+import type { ModelSession } from '../../runtime/model-session.ts';
+import { DEFAULT_DYNAMIC_SIZE, depthPlaneOf, type DepthContract } from './depth-contract.ts';
+
+/** A raw depth map (relative inverse depth, larger = nearer), row-major. */
+export interface DepthPlane {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** The network input size for a frame: the contract's fixed size, or the frame scaled to `inferenceSize` (longer side) on the multiple grid. */
+export function networkInputSize(contract: DepthContract, frameWidth: number, frameHeight: number, inferenceSize = 0): { width: number; height: number } {
+  if (contract.size !== 'dynamic') return { width: contract.size[1], height: contract.size[0] };
+  const m = Math.max(1, contract.multipleOf);
+  const long = inferenceSize > 0 ? inferenceSize : DEFAULT_DYNAMIC_SIZE;
+  const s = long / Math.max(frameWidth, frameHeight);
+  const round = (v: number) => Math.max(m, Math.round(v / m) * m);
+  return { width: round(frameWidth * s), height: round(frameHeight * s) };
+}
+
+/** Per-channel affine px → network value (in the network's colour order): v = px·scale + offset. */
+export function channelAffine(contract: DepthContract): { scale: number[]; offset: number[] } {
+  const [lo, hi] = contract.range === 'px' ? [0, 255] : contract.range;
+  const k = (hi - lo) / 255;
+  const scale: number[] = [];
+  const offset: number[] = [];
+  for (let c = 0; c < 3; c++) {
+    const mean = contract.mean?.[c] ?? 0;
+    const std = contract.std?.[c] ?? 1;
+    scale.push(k / std);
+    offset.push((lo - mean) / std);
+  }
+  return { scale, offset };
+}
+
+/** The input tensor for a frame: data and dims in the contract's layout. */
+export function prepareDepthInput(img: Image8, contract: DepthContract, size: { width: number; height: number }): { data: Float32Array; dims: number[] } {
+  const { width: nw, height: nh } = size;
+  const planes = resizeRgb8ToPlanes(img.data, img.width, img.height, img.channels, nw, nh);
+  const n = nw * nh;
+  const { scale, offset } = channelAffine(contract);
+  const out = new Float32Array(3 * n);
+  for (let c = 0; c < 3; c++) {
+    const srcPlane = (contract.colour === 'BGR' ? 2 - c : c) * n;
+    const s = scale[c];
+    const o = offset[c];
+    if (contract.layout === 'NHWC') {
+      for (let i = 0, j = c; i < n; i++, j += 3) out[j] = planes[srcPlane + i] * s + o;
+    } else {
+      const dst = c * n;
+      for (let i = 0; i < n; i++) out[dst + i] = planes[srcPlane + i] * s + o;
+    }
+  }
+  const dims = contract.layout === 'NHWC' ? [1, nh, nw, 3] : contract.layout === 'CHW' ? [3, nh, nw] : [1, 3, nh, nw];
+  return { data: out, dims };
+}
+
+/** Runs the network on a frame and returns its raw depth on the output grid. */
+export async function runDepthNetwork(session: ModelSession, contract: DepthContract, img: Image8, inferenceSize = 0): Promise<DepthPlane> {
+  const size = networkInputSize(contract, img.width, img.height, inferenceSize);
+  const { data, dims } = prepareDepthInput(img, contract, size);
+  const out = await session.run({ [contract.input]: { data, dims } }, [contract.output]);
+  const t = out[contract.output] ?? Object.values(out)[0];
+  return depthPlaneOf(session.label, t);
+}
