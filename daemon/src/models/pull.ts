@@ -151,7 +151,10 @@ async function download(entry: CatalogEntry, url: string, part: string, opts: Pu
 
   let res: Response;
   try {
-    res = await fetchImpl(url, { headers: start > 0 ? { Range: `bytes=${start}-` } : {}, redirect: 'follow', signal: opts.signal });
+    // identity: byte ranges and Content-Length must refer to the file itself, not a compressed form.
+    const headers: Record<string, string> = { 'Accept-Encoding': 'identity', 'User-Agent': 'dreamlayer-models' };
+    if (start > 0) headers.Range = `bytes=${start}-`;
+    res = await fetchImpl(url, { headers, redirect: 'follow', signal: opts.signal });
   } catch (e) {
     if (isAbort(e, opts.signal)) throw cancelled(entry, part);
     throw failed(entry, url, `${(e as Error).message}${(e as Error).cause ? ` (${((e as Error).cause as Error).message ?? (e as Error).cause})` : ''}`, e);
@@ -181,7 +184,8 @@ async function download(entry: CatalogEntry, url: string, part: string, opts: Pu
     // 200: the whole file (the server ignored or was not asked for a range).
     start = 0;
     const len = Number(res.headers.get('content-length'));
-    if (Number.isFinite(len) && len > 0) total = len;
+    const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    if (!encoded && Number.isFinite(len) && len > 0) total = len;
   }
   if (!res.body) throw failed(entry, url, 'the response has no body');
 

@@ -4,6 +4,7 @@
  * output (pull: one JSON event per line).
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { DreamLayerError } from '../../../../shared/src/errors.ts';
@@ -63,7 +64,7 @@ function listRows(task?: string): ListRow[] {
   }));
   for (const [id, r] of Object.entries(reg.models)) {
     if (r.origin !== 'add' || (task && r.task !== task)) continue;
-    rows.push({ id, task: r.task, title: `added from ${r.from ?? '?'}`, size: r.size, installed: existsSync(`${dir}/${r.file}`), verified: false, licence: '(yours)', distribution: 'local', default: false });
+    rows.push({ id, task: r.task, title: `added from ${r.from ?? '?'}`, size: r.size, installed: existsSync(path.join(dir, r.file)), verified: false, licence: '(yours)', distribution: 'local', default: false });
   }
   return rows;
 }
