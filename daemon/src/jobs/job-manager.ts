@@ -64,13 +64,16 @@ export class JobManager {
 
   /**
    * Reads every record from disk. Records left `running` belong to a daemon that
-   * died: they become `interrupted`, and are queued again when `autoResume`.
+   * died: they become `interrupted`. With `autoResume`, every interrupted job (also
+   * those a graceful shutdown or a --no-auto-resume run left) is queued again.
+   * `interrupted` in the result lists only the crash victims found now.
    * `queued` records are queued again unless `requeue` is false (CLI use).
    */
   load(opts: { autoResume: boolean; requeue?: boolean }): { interrupted: string[]; resumed: string[] } {
     const interrupted: string[] = [];
     const resumed: string[] = [];
     const queued: string[] = [];
+    const waiting: string[] = [];
     for (const rec of this.opts.store.loadAll((id, err) => this.log.warn(`job ${id}: unreadable record skipped: ${err.message}`))) {
       this.records.set(rec.id, rec);
       if (rec.state === 'running') {
@@ -82,10 +85,13 @@ export class JobManager {
         this.log.warn(`job ${rec.id} was interrupted by the previous daemon run (${rec.progress ? `${rec.progress.done}/${rec.progress.total} frames done` : 'no progress recorded'})`);
       } else if (rec.state === 'queued' && opts.requeue !== false) {
         queued.push(rec.id);
+      } else if (rec.state === 'interrupted') {
+        // Stopped by a graceful shutdown, or left by a --no-auto-resume run: also waiting to resume.
+        waiting.push(rec.id);
       }
     }
     if (opts.autoResume) {
-      for (const id of interrupted) {
+      for (const id of [...interrupted, ...waiting]) {
         const rec = this.records.get(id)!;
         rec.state = 'queued';
         rec.updatedAt = now();

@@ -46,6 +46,8 @@ export function register(program: Command): void {
         `Log: ${daemon.logFile}`,
       ];
       if (daemon.interrupted.length) out.push(`Interrupted jobs: ${daemon.interrupted.join(', ')} (${daemon.resumed.length ? 'resuming' : 'resume with `dreamlayer jobs resume ID`'})`);
+      const earlier = daemon.resumed.filter((id) => !daemon.interrupted.includes(id));
+      if (earlier.length) out.push(`Resuming jobs left interrupted earlier: ${earlier.join(', ')}`);
       process.stdout.write(out.join('\n') + '\n');
       await new Promise<void>((resolve) => {
         let stopping = false;
