@@ -14,4 +14,5 @@ export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./jobs.ts'),
   () => import('./demo.ts'),
   () => import('./doctor.ts'),
+  () => import('./flow.ts'),
 ];

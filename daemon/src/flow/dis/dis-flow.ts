@@ -1,0 +1,91 @@
+/**
+ * Dense Inverse Search optical flow (Kroeger, Timofte, Dai, Van Gool, ECCV 2016) on grey planes,
+ * coarse to fine: per level, patch inverse search → densification → variational refinement,
+ * then upsampling to the next finer level. The finest levels can be skipped (`finestScale`);
+ * the result is then upsampled to full resolution.
+ */
+import { halve, padReplicate, sobel, type Plane } from './gray-pyramid.ts';
+import { patchInverseSearch, sparseGrid, type PatchSearchParams, type SparseFlow } from './patch-search.ts';
+import { densify } from './densify.ts';
+import { variationalRefine, type RefineParams } from './variational-refine.ts';
+import { upsampleFlow } from './upsample-flow.ts';
+
+export interface DisParams {
+  /** Finest pyramid level that is computed (0 = full resolution, 1 = half, …). */
+  finestScale: number;
+  /** Coarsest level; null = automatic (largest motion about a quarter of the image, patches still fit). */
+  coarsestScale: number | null;
+  search: PatchSearchParams;
+  /** Exhaustive integer search (±radius px) on this many coarsest levels before the descent (0 = off). */
+  exhaustiveLevels: number;
+  exhaustiveRadius: number;
+  refine: RefineParams;
+}
+
+export interface DisResult {
+  width: number;
+  height: number;
+  u: Float32Array;
+  v: Float32Array;
+}
+
+/** The automatic coarsest level, as in OpenCV's DIS: max(w,h)/2^s ≈ 4·patch, min(w,h)/2^s ≥ patch. */
+export function autoCoarsestScale(w: number, h: number, patchSize: number): number {
+  const a = Math.floor(Math.log2(Math.max(w, h) / (4 * patchSize)) + 0.5);
+  const b = Math.floor(Math.log2(Math.min(w, h) / patchSize));
+  return Math.max(0, Math.min(a, b));
+}
+
+const BORDER = 16;
+
+/** Observer of intermediate results (for diagnostics and tests). */
+export type DisTrace = (scale: number, stage: 'init' | 'densify' | 'refine', u: Float32Array, v: Float32Array, w: number, h: number) => void;
+
+export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, trace?: DisTrace): DisResult {
+  const { width: W, height: H } = a;
+  const psz = p.search.patchSize;
+  let coarsest = p.coarsestScale ?? autoCoarsestScale(W, H, psz);
+  // Never go below the patch size.
+  while (coarsest > 0 && (W >> coarsest < psz || H >> coarsest < psz)) coarsest--;
+  const finest = Math.min(p.finestScale, coarsest);
+
+  const p0: Plane[] = [a];
+  const p1: Plane[] = [b];
+  for (let s = 1; s <= coarsest; s++) {
+    p0.push(halve(p0[s - 1]));
+    p1.push(halve(p1[s - 1]));
+  }
+
+  let u: Float32Array | null = null;
+  let v: Float32Array | null = null;
+  for (let s = coarsest; s >= finest; s--) {
+    signal?.throwIfAborted();
+    const i0 = p0[s], i1 = p1[s];
+    const { width: w, height: h } = i0;
+    if (!u || !v) {
+      u = new Float32Array(w * h);
+      v = new Float32Array(w * h);
+    } else {
+      const up = upsampleFlow(u, v, p0[s + 1].width, p0[s + 1].height, w, h, 2);
+      u = up.u; v = up.v;
+    }
+    trace?.(s, 'init', u, v, w, h);
+    if (w >= psz && h >= psz) {
+      const { gx, gy } = sobel(i0);
+      const grid = sparseGrid(w, h, p.search);
+      const sparse: SparseFlow = { ...grid, u: new Float32Array(grid.cols * grid.rows), v: new Float32Array(grid.cols * grid.rows) };
+      const exhaustiveRadius = s > coarsest - p.exhaustiveLevels ? p.exhaustiveRadius : 0;
+      const i1ext = padReplicate(i1, BORDER);
+      patchInverseSearch({ i0, i1ext, border: BORDER, gx, gy }, u, v, p.search, sparse, { exhaustiveRadius });
+      densify(i0, i1ext, BORDER, sparse, psz, p.search.stride, u, v);
+      trace?.(s, 'densify', u, v, w, h);
+    }
+    variationalRefine(i0, i1, u, v, p.refine);
+    trace?.(s, 'refine', u, v, w, h);
+  }
+  if (finest > 0) {
+    const up = upsampleFlow(u!, v!, p0[finest].width, p0[finest].height, W, H, 1 << finest);
+    u = up.u; v = up.v;
+  }
+  return { width: W, height: H, u: u!, v: v! };
+}
