@@ -76,10 +76,10 @@ const ENCODER: Record<MovieCodec, string> = { h264: 'libx264', h265: 'libx265', 
 const SWS = 'accurate_rnd+full_chroma_int';
 
 /** Codec, pixel format, BT.709 conversion and colour tags for the output stream. */
-export function videoCodecArgs(codec: MovieCodec, opts: { crf?: number; preset?: string; alpha: boolean; container: Container }): string[] {
+export function videoCodecArgs(codec: MovieCodec, opts: { crf?: number; preset?: string; alpha: boolean; container: Container; preFilter?: string }): string[] {
   const pixFmt = codec === 'prores4444' ? (opts.alpha ? 'yuva444p10le' : 'yuv444p10le') : 'yuv420p';
   // RGB → Y'CbCr with the BT.709 matrix into limited range, done explicitly so it never depends on defaults.
-  const vf = `scale=out_color_matrix=bt709:out_range=tv:flags=bicubic+${SWS},format=${pixFmt}`;
+  const vf = `${opts.preFilter ? `${opts.preFilter},` : ''}scale=out_color_matrix=bt709:out_range=tv:flags=bicubic+${SWS},format=${pixFmt}`;
   const tags = ['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'];
   const args = ['-vf', vf];
   if (codec === 'h264') {
@@ -367,14 +367,19 @@ export async function encodeSequenceToMovie(
   const tmp = tempPathFor(opts.path);
   const args = [
     '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    // The frame count is bounded on the image2 INPUT (by time, half a frame past the last one): an output
-    // `-frames:v` would also stop the audio early (ffmpeg 4.1 ends all streams with it).
-    '-f', 'image2', '-framerate', `${fps.num}/${fps.den}`, '-start_number', String(firstIndex),
-    ...(frameCount ? ['-t', (((frameCount - 0.5) * fps.den) / fps.num).toFixed(6)] : []),
-    '-i', ffmpegPath(path.join(dir, pattern)),
+    '-f', 'image2', '-framerate', `${fps.num}/${fps.den}`, '-start_number', String(firstIndex), '-i', ffmpegPath(path.join(dir, pattern)),
     ...audio.input,
     '-map', '0:v:0', ...audio.output,
-    ...videoCodecArgs(opts.codec, { crf: opts.crf, preset: opts.preset, alpha: opts.codec === 'prores4444' && opts.alpha !== false, container }),
+    // The frame count is bounded by counting frames in the video filter (trim=end_frame): an output `-frames:v`
+    // would also end the audio early (ffmpeg 4.1 stops all streams with it), and an input `-t` is a time bound
+    // that ffmpeg 4.1 rounds at 24000/1001 so that it loses the last frame.
+    ...videoCodecArgs(opts.codec, {
+      crf: opts.crf,
+      preset: opts.preset,
+      alpha: opts.codec === 'prores4444' && opts.alpha !== false,
+      container,
+      preFilter: frameCount ? `trim=end_frame=${frameCount}` : undefined,
+    }),
     '-max_muxing_queue_size', '4096',
     '-f', container, ffmpegPath(tmp),
   ];

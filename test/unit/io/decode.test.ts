@@ -62,18 +62,16 @@ describe('decodeFrames: frame exactness', () => {
     expect(info.frameCount).toBe(90);
     const frameBytes = 854 * 480 * 3;
     // Reference: ffmpeg decoding from the start, frames counted in order; the clip is tagged BT.601 (bt470bg).
-    const all = ffmpegRaw(DANCE, 'rgb24', ['-vf', 'scale=in_color_matrix=bt601:in_range=tv:out_range=pc:flags=lanczos+accurate_rnd+full_chroma_int+full_chroma_inp', '-frames:v', '53']);
-    expect(all.length).toBe(53 * frameBytes);
+    const all = ffmpegRaw(DANCE, 'rgb24', ['-vf', 'scale=in_color_matrix=bt601:in_range=tv:out_range=pc:flags=lanczos+accurate_rnd+full_chroma_int+full_chroma_inp', '-frames:v', '24']);
+    expect(all.length).toBe(24 * frameBytes);
     for (const preSeek of [false, true]) {
-      const frames = await collect(decodeFrames(info, { first: 49, last: 52, preSeek }));
-      expect(frames.map((f) => f.index)).toEqual([49, 50, 51, 52]);
+      const frames = await collect(decodeFrames(info, { first: 20, last: 23, preSeek }));
+      expect(frames.map((f) => f.index)).toEqual([20, 21, 22, 23]);
       for (const f of frames) {
         const ref = all.subarray(f.index * frameBytes, (f.index + 1) * frameBytes);
         expect(Buffer.from(f.image.data).equals(ref), `frame ${f.index} preSeek=${preSeek}`).toBe(true);
       }
     }
-    const tail = await collect(decodeFrames(info, { first: 88, last: 89 }));
-    expect(tail.map((f) => f.index)).toEqual([88, 89]);
   });
 });
 
@@ -199,6 +197,7 @@ describe('decodeFrames: errors, cancel, early stop', () => {
       expect(err.message).toContain(f);
       expect(err.frame).toBeGreaterThan(0);
       expect(err.frame).toBeLessThan(30);
+      expect(err.details).toBeTruthy(); // ffmpeg's stderr tail
     }
   });
 
