@@ -316,7 +316,14 @@ async function probeWithFfprobe(file: string, opts: ProbeOptions): Promise<Media
     const consistent = nb !== undefined && nb > 0 && (duration === undefined || Math.abs(nb - duration * fpsValue) <= Math.max(2, 0.01 * nb));
     if (isMov && nb !== undefined && nb > 0 && (consistent || !cfr)) {
       frameCount = nb;
-      checkMovComplete(file, streams, format);
+      const short = movShortfall(streams, format);
+      if (short) {
+        // The byte count is only a trigger: confirm by counting what can actually be read.
+        const readable = await countPackets(file, v.index, opts.signal);
+        if (readable < nb) {
+          throw unreadable(file, `it is truncated (${short}; ${readable} of ${nb} frames can be read)`);
+        }
+      }
     } else {
       frameCount = await countPackets(file, v.index, opts.signal);
     }
@@ -363,20 +370,18 @@ async function probeWithFfprobe(file: string, opts: ProbeOptions): Promise<Media
 /**
  * A MOV/MP4 whose sample table promises more bytes than the file holds was cut short (copy interrupted, render
  * crashed). ffprobe reads such a header happily, so compare: the demuxer derives each stream's bit rate from its
- * sample sizes, so rate × duration is the media the index points at.
+ * sample sizes, so rate × duration is the media the index points at. Returns a description when short.
  */
-function checkMovComplete(file: string, streams: FfStream[], format: FfFormat): void {
+function movShortfall(streams: FfStream[], format: FfFormat): string | undefined {
   const size = num(format.size);
-  if (!size) return;
+  if (!size) return undefined;
   let promised = 0;
   for (const s of streams) {
     const br = num(s.bit_rate);
     const d = num(s.duration);
     if (br && d) promised += (br * d) / 8;
   }
-  if (promised > size * 1.02 + 4096) {
-    throw unreadable(file, `it is truncated (the file has ${size} bytes, its index refers to about ${Math.round(promised)})`);
-  }
+  return promised > size * 1.02 + 4096 ? `the file has ${size} bytes, its index refers to about ${Math.round(promised)}` : undefined;
 }
 
 async function countPackets(file: string, streamIndex: number, signal?: AbortSignal): Promise<number> {
