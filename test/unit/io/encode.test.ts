@@ -7,7 +7,7 @@ import { decodeFrames } from '../../../daemon/src/io/decode.ts';
 import { FrameSequenceWriter } from '../../../daemon/src/io/frame-sequence-writer.ts';
 import { probeMedia } from '../../../daemon/src/io/probe.ts';
 import { DreamLayerError } from '../../../shared/src/errors.ts';
-import { ffmpegRaw, ffprobeJson, makeAvClip, meanRgb, tempDir } from './fixtures.ts';
+import { ffmpeg, ffmpegRaw, ffprobeJson, makeAvClip, meanRgb, tempDir } from './fixtures.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -78,6 +78,18 @@ describe('H.264 / H.265 movies', () => {
     const info = await probeMedia(f);
     expect(info.hasAudio).toBe(true);
     expect(info.frameCount).toBe(6); // audio never cuts the video
+  });
+
+  it('PCM audio is copied into .mov but becomes AAC in .mp4 (which cannot hold PCM)', async () => {
+    const src = path.join(dir, 'pcm-src.mov');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=64x48:r=24', '-f', 'lavfi', '-i', 'sine', '-t', '0.5', '-map', '0:v', '-map', '1:a', '-c:v', 'prores_ks', '-c:a', 'pcm_s16le', src]);
+    for (const [ext, codec] of [['mov', 'pcm_s16le'], ['mp4', 'aac']]) {
+      const f = path.join(dir, `pcm-out.${ext}`);
+      const enc = createMovieEncoder({ path: f, width: 64, height: 48, fps: { num: 24, den: 1 }, codec: 'h264', inputChannels: 3, preset: 'ultrafast', audioFrom: { path: src, startSeconds: 0, durationSeconds: 0.25 } });
+      for (let i = 0; i < 6; i++) await enc.write(solid(64, 48, [9, 9, 9]));
+      await enc.finish();
+      expect(ffprobeJson(f, ['-select_streams', 'a:0', '-show_entries', 'stream=codec_name']).streams[0].codec_name).toBe(codec);
+    }
   });
 });
 
