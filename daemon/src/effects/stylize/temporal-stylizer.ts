@@ -9,10 +9,17 @@
  * - ghosting on fast motion: besides the forward–backward test, a photometric
  *   check (the warped previous SOURCE must match the current source) distrusts
  *   pixels where the flow is wrong;
- * - smeared texture, contrast loss and darkening that accumulate: the blend keeps
- *   a share of the fresh frame everywhere (memory of about 1/(1−T) frames), and a
- *   global per-channel mean/std correction ties the result's statistics to the
- *   fresh stylization, so nothing drifts over hundreds of frames;
+ * - washed-out, smeared texture: a linear blend averages the style network's
+ *   texture over frames, and where the network places its strokes differently
+ *   from frame to frame that average is grey mush. So the blend is not linear:
+ *   where warped and fresh nearly agree they are averaged (removing the fine
+ *   flicker), where they disagree strongly on a trusted pixel the carried stroke
+ *   is kept whole (no averaging of two different strokes). The previous result is
+ *   warped with a Catmull-Rom kernel, which keeps strokes sharp over many frames
+ *   where repeated bilinear resampling would blur them;
+ * - contrast loss and darkening that accumulate: a global per-channel mean/std
+ *   correction ties the result's statistics to the fresh stylization, so nothing
+ *   drifts over hundreds of frames;
  * - drift of the look: optional keyframes blend in more of the fresh frame.
  *
  * Resume: the state after frame t is rebuilt from what was written for t (and
@@ -31,6 +38,8 @@ export interface TemporalOptions {
   /** Source difference (0..1, mean over RGB) below which the warp is fully trusted, and the width of the ramp to zero. */
   photometricThreshold?: number;
   photometricRamp?: number;
+  /** Mean RGB difference (0..1) between carried and fresh strokes below which they are averaged. */
+  agreement?: number;
 }
 
 export function image8ToFloat(img: Image8): FloatImage {
@@ -43,6 +52,60 @@ export function image8ToFloat(img: Image8): FloatImage {
     out[j + 2] = d[i + 2] / 255;
   }
   return { width: img.width, height: img.height, channels: 3, data: out };
+}
+
+/**
+ * Backward warp of an RGB float image with a Catmull-Rom (bicubic) kernel, edge
+ * clamped. Callers mask out-of-frame samples through the confidence mask.
+ */
+export function warpBicubic(img: FloatImage, flow: FlowField): Float32Array {
+  const { width: w, height: h, data: src } = img;
+  const out = new Float32Array(w * h * 3);
+  const wx = new Float64Array(4);
+  const wy = new Float64Array(4);
+  const cr = (t: number, k: Float64Array) => {
+    const t2 = t * t;
+    const t3 = t2 * t;
+    k[0] = -0.5 * t3 + t2 - 0.5 * t;
+    k[1] = 1.5 * t3 - 2.5 * t2 + 1;
+    k[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
+    k[3] = 0.5 * t3 - 0.5 * t2;
+  };
+  const { u, v } = flow;
+  for (let y = 0, o = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, o++) {
+      let sx = x + u[o];
+      let sy = y + v[o];
+      if (!(sx >= 0)) sx = 0;
+      if (!(sy >= 0)) sy = 0;
+      if (sx > w - 1) sx = w - 1;
+      if (sy > h - 1) sy = h - 1;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      cr(sx - x0, wx);
+      cr(sy - y0, wy);
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let j = 0; j < 4; j++) {
+        const yy = Math.min(h - 1, Math.max(0, y0 - 1 + j));
+        const row = yy * w;
+        const wyj = wy[j];
+        for (let i = 0; i < 4; i++) {
+          const xx = Math.min(w - 1, Math.max(0, x0 - 1 + i));
+          const p = (row + xx) * 3;
+          const k = wx[i] * wyj;
+          r += k * src[p];
+          g += k * src[p + 1];
+          b += k * src[p + 2];
+        }
+      }
+      out[3 * o] = r;
+      out[3 * o + 1] = g;
+      out[3 * o + 2] = b;
+    }
+  }
+  return out;
 }
 
 /** Per-channel mean and std of an interleaved RGB float image. */
@@ -79,13 +142,15 @@ export function temporalBlend(inp: BlendInputs, opts: TemporalOptions): { image:
   const { width: w, height: h } = inp.fresh;
   const n = w * h;
   const conf = confidenceMask(inp.forward, inp.backward).confidence;
-  const warped = warpBackward(image8ToFloat(inp.previous), inp.backward).image.data;
+  const warped = warpBicubic(image8ToFloat(inp.previous), inp.backward);
   const warpedSrc = warpBackward(image8ToFloat(inp.prevSource), inp.backward).image.data;
   const src = inp.source.data;
   const sc = inp.source.channels;
   const fresh = image8ToFloat(inp.fresh).data;
   const t0 = opts.photometricThreshold ?? 0.04;
   const ramp = opts.photometricRamp ?? 0.08;
+  const d0 = opts.agreement ?? 0.08;
+  const dRamp = 0.12;
   const key = opts.keyframeInterval > 0 && inp.frameNumber % opts.keyframeInterval === 0;
   const base = key ? opts.temporal * 0.5 : opts.temporal;
   const out = new Float32Array(n * 3);
@@ -95,7 +160,10 @@ export function temporalBlend(inp: BlendInputs, opts: TemporalOptions): { image:
     const k = sc * i;
     const d = (Math.abs(warpedSrc[j] - src[k] / 255) + Math.abs(warpedSrc[j + 1] - src[k + 1] / 255) + Math.abs(warpedSrc[j + 2] - src[k + 2] / 255)) / 3;
     const photo = d <= t0 ? 1 : d >= t0 + ramp ? 0 : 1 - (d - t0) / ramp;
-    const a = base * conf[i] * photo;
+    // Agreement between the carried and the fresh stroke: average when close, keep the carried one when far apart.
+    const diff = (Math.abs(warped[j] - fresh[j]) + Math.abs(warped[j + 1] - fresh[j + 1]) + Math.abs(warped[j + 2] - fresh[j + 2])) / 3;
+    const keep = diff <= d0 ? 0 : diff >= d0 + dRamp ? 1 : (diff - d0) / dRamp;
+    const a = (base + (1 - base) * keep * Math.min(1, base / 0.5)) * conf[i] * photo;
     share += a;
     out[j] = a * warped[j] + (1 - a) * fresh[j];
     out[j + 1] = a * warped[j + 1] + (1 - a) * fresh[j + 1];

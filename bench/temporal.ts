@@ -1,0 +1,70 @@
+/**
+ * Temporal stylize evaluation (issue 4): for each clip in ../shared/data/video and
+ * each style (mosaic, candy, udnie), stylize per frame (temporal 0) and with the
+ * default temporal mode, then measure the warping error (Lai et al. 2018), the
+ * per-channel mean/std and the 16-px border band mean of both.
+ * Targets: E_warp(temporal) ≤ 0.25 × E_warp(per-frame); std within 10%, mean and
+ * border mean within 3% of the per-frame output.
+ *   npm run bench temporal            (frames 0:47 of each clip at 640 px)
+ *   BENCH_FRAMES=0:89 BENCH_WIDTH=640 npm run bench temporal
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runJob } from '../daemon/src/pipeline/run-job.ts';
+import { readImage } from '../daemon/src/io/image-file.ts';
+import { decodeFrames } from '../daemon/src/io/decode.ts';
+import { probeMedia } from '../daemon/src/io/probe.ts';
+import { warpError } from '../daemon/src/flow/warp-error.ts';
+import { BuiltinFlowEstimator } from '../daemon/src/flow/builtin-flow.ts';
+import { toFloat, type FloatImage, type Image8 } from '../daemon/src/core/image.ts';
+import { SHARED, fmt } from './_util.ts';
+
+const CLIPS = ['dance-twirl_854x480_24fps.mp4', 'person-walk_768x432_10fps.mp4', 'bbb-opening_1280x720_24fps.mp4'];
+const STYLES = ['mosaic', 'candy', 'udnie'];
+
+export async function main(): Promise<void> {
+  const [a, b] = (process.env.BENCH_FRAMES ?? '0:47').split(':').map(Number);
+  const width = Number(process.env.BENCH_WIDTH ?? 640);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dl-bench-temporal-'));
+  const est = new BuiltinFlowEstimator({ preset: 'medium' });
+  let allOk = true;
+  try {
+    for (const clipName of CLIPS) {
+      const clip = path.join(SHARED, 'data/video', clipName);
+      const info = await probeMedia(clip);
+      const frames = { first: a, last: Math.min(b, info.frameCount - 1) };
+      let src: FloatImage[] | null = null;
+      for (const style of STYLES) {
+        const rec: Record<string, Awaited<ReturnType<typeof warpError>>> = {};
+        const secs: Record<string, number> = {};
+        for (const [mode, temporal] of [['per-frame', 0], ['temporal', 0.8]] as const) {
+          const dir = path.join(tmp, `${clipName}-${style}-${mode}`);
+          const t0 = performance.now();
+          const res = await runJob({ effect: 'stylize', model: path.join(SHARED, 'models/style', `${style}.onnx`), device: 'cpu', params: { width, temporal }, input: { path: clip, frames }, output: { dir, format: 'png' } });
+          secs[mode] = (performance.now() - t0) / 1000;
+          if (!src) {
+            src = [];
+            for await (const f of decodeFrames(info, { ...frames, width, height: res.height })) src.push(toFloat(f.image as Image8));
+          }
+          const files = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+          const out = await Promise.all(files.map(async (f) => toFloat(await readImage(path.join(dir, f)))));
+          rec[mode] = await warpError(src, out, est);
+          rmSync(dir, { recursive: true, force: true });
+        }
+        const p = rec['per-frame'];
+        const t = rec.temporal;
+        const ratio = t.warpError! / p.warpError!;
+        const dStd = Math.max(...[0, 1, 2].map((c) => Math.abs(t.std[c] - p.std[c]) / p.std[c]));
+        const dMean = Math.max(...[0, 1, 2].map((c) => Math.abs(t.mean[c] - p.mean[c]) / p.mean[c]));
+        const dBorder = Math.max(...[0, 1, 2].map((c) => Math.abs(t.borderMean[c] - p.borderMean[c]) / p.borderMean[c]));
+        const ok = ratio <= 0.25 && dStd <= 0.1 && dMean <= 0.03 && dBorder <= 0.03;
+        allOk &&= ok;
+        console.log(`${clipName} ${style}: E_warp per-frame ${p.warpError!.toExponential(3)} temporal ${t.warpError!.toExponential(3)} ratio ${fmt(ratio, 3)} | max Δstd ${fmt(100 * dStd, 1)}% Δmean ${fmt(100 * dMean, 1)}% Δborder ${fmt(100 * dBorder, 1)}% | time ${fmt(secs['per-frame'], 1)}s vs ${fmt(secs.temporal, 1)}s (${fmt(secs.temporal / secs['per-frame'])}x) ${ok ? 'OK' : 'MISS'}`);
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(allOk ? 'all temporal targets met' : 'some temporal targets missed');
+}
