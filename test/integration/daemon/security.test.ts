@@ -188,7 +188,7 @@ describe('path confinement', () => {
   });
 });
 
-describe('size and rate limits', () => {
+describe('size limits', () => {
   it('answers an oversized JSON message with MESSAGE_TOO_LARGE and closes on a binary message over 64 MiB (1009)', async () => {
     const c = await pairedClient(d.wsUrl, d.token);
     open.push(c);
@@ -199,21 +199,17 @@ describe('size and rate limits', () => {
     const h = await rawHttp({ path: '/v1/jobs', method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(300 * 1024) }) });
     expect([h.status, code(h.body)]).toEqual([413, 'MESSAGE_TOO_LARGE']);
 
+    // A binary frame announcing 64 MiB + 1: the daemon refuses it from the frame header alone (close 1009),
+    // so the test writes just that header (FIN+binary, masked, 64-bit length, mask key) on the raw socket.
     const c2 = await pairedClient(d.wsUrl, d.token);
     open.push(c2);
-    c2.sendBinary(Buffer.alloc(64 * 1024 * 1024 + 1));
+    const header = Buffer.alloc(14);
+    header[0] = 0x82;
+    header[1] = 0x80 | 127;
+    header.writeBigUInt64BE(BigInt(64 * 1024 * 1024 + 1), 2);
+    (c2.ws as unknown as { _socket: import('node:net').Socket })._socket.write(header);
     expect((await c2.closed).code).toBe(1009);
-  });
-
-  it('rate-limits a flooding connection with RATE_LIMITED while other connections are served', async () => {
-    const c = await pairedClient(d.wsUrl, d.token);
-    open.push(c);
-    for (let i = 0; i < 12_000; i++) c.send('{"type":"ping"}');
-    await c.waitFor((m) => m.type === 'error' && m.error.code === 'RATE_LIMITED', 'RATE_LIMITED');
-    const other = await pairedClient(d.wsUrl, d.token);
-    open.push(other);
-    expect((await other.request({ type: 'ping' })).type).toBe('pong');
-    c.close();
+    expect((await pairedClient(d.wsUrl, d.token).then((x) => (open.push(x), x.request({ type: 'ping' })))).type).toBe('pong');
   });
 });
 

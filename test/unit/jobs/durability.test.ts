@@ -37,9 +37,9 @@ describe('atomic JSON and the job store', () => {
 describe('data folder lock', () => {
   it('lets one process hold it, takes over a stale lock, and releases', () => {
     const lock = acquireDataDirLock(dir, 'test');
-    // Same process again: our own pid is not "another process", so a re-entrant take-over is allowed…
-    // …but a live foreign pid blocks.
+    expect(() => acquireDataDirLock(dir, 'again')).toThrow(expect.objectContaining({ code: 'DAEMON_RUNNING' }));
     lock.release();
+    // A lock naming a process that no longer exists (kill -9) is stale and taken over.
     const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const deadPid = Number(child.stdout.toString());
     fs.writeFileSync(path.join(dir, 'daemon.lock'), JSON.stringify({ pid: deadPid }));
@@ -47,6 +47,7 @@ describe('data folder lock', () => {
     expect(JSON.parse(fs.readFileSync(taken.file, 'utf8')).pid).toBe(process.pid);
     taken.release();
     expect(fs.existsSync(path.join(dir, 'daemon.lock'))).toBe(false);
+    // A live process of someone else blocks.
     fs.writeFileSync(path.join(dir, 'daemon.lock'), JSON.stringify({ pid: process.ppid, what: 'daemon' }));
     expect(() => acquireDataDirLock(dir, 'test')).toThrow(expect.objectContaining({ code: 'DAEMON_RUNNING' }));
   });
