@@ -112,7 +112,9 @@ export function fmtShape(shape: (number | string | null)[]): string {
  */
 export async function createModelSession(source: string | Uint8Array, label: string, opts: SessionOptions = {}): Promise<ModelSession> {
   const device = opts.device ?? 'auto';
-  const threads = opts.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  // DREAMLAYER_THREADS caps onnxruntime's threads (e.g. to leave cores to the host application).
+  const envThreads = Number(process.env.DREAMLAYER_THREADS ?? '');
+  const threads = opts.threads ?? (envThreads > 0 ? Math.floor(envThreads) : Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
   const candidates = providerCandidates(device);
   const failures: string[] = [];
   for (const provider of candidates) {
