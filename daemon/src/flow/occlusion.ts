@@ -7,7 +7,7 @@
  * w̃(x) = w(x + ŵ(x)) the forward flow (A→B) sampled where x comes from:
  *   - disoccluded    where |w̃ + ŵ|² > 0.01·(|w̃|² + |ŵ|²) + 0.5   (x was hidden in A)
  *   - motion boundary where |∇û|² + |∇v̂|² > 0.01·|ŵ|² + 0.002     (forward differences of ŵ)
- *   - outside         where x + ŵ(x) leaves A (the content entered the frame).
+ *   - outside         where x + ŵ(x) leaves A's area [−0.5, W−0.5] × [−0.5, H−0.5] (it entered the frame).
  * Everything else is trusted. The soft confidence is the trusted mask eroded by `erode` pixels and
  * box-blurred by `blur` pixels, and is exactly 0 on every untrusted pixel.
  */
@@ -49,12 +49,14 @@ export function confidenceMask(forward: FlowField, backward: FlowField, opts: Co
   for (let y = 0, o = 0; y < h; y++) {
     for (let x = 0; x < w; x++, o++) {
       const ub = bu[o], vb = bv[o];
-      const sx = x + ub, sy = y + vb;
+      let sx = x + ub, sy = y + vb;
       let bad = false;
-      if (!(sx >= 0 && sx <= xmax && sy >= 0 && sy <= ymax)) {
+      if (!(sx >= -0.5 && sx <= w - 0.5 && sy >= -0.5 && sy <= h - 0.5)) {
         outside[o] = 1;
         bad = true;
       } else {
+        sx = sx > 0 ? (sx < xmax ? sx : xmax) : 0;
+        sy = sy > 0 ? (sy < ymax ? sy : ymax) : 0;
         let x0 = Math.floor(sx), y0 = Math.floor(sy);
         if (x0 === xmax && x0 > 0) x0--;
         if (y0 === ymax && y0 > 0) y0--;

@@ -1,9 +1,10 @@
 /**
  * Backward warping: out(x) = img(x + w(x)), bilinear. With the flow from A to B (on A's grid),
- * `warpBackward(B, flowAB)` reconstructs A. Samples whose position leaves the hull of pixel centres
- * ([0, W−1] × [0, H−1]) are flagged in `outside`: their value is the clamped (edge-replicated)
- * sample, a plausible colour but not information from the frame, so callers must treat them as
- * untrusted instead of showing them (no grey or black borders).
+ * `warpBackward(B, flowAB)` reconstructs A. Samples whose position leaves the frame — the area
+ * [−0.5, W−0.5] × [−0.5, H−0.5] covered by its pixels, centres at integers — are flagged in
+ * `outside`: their value is the clamped (edge-replicated) sample, a plausible colour but not
+ * information from the frame, so callers must treat them as untrusted instead of showing them
+ * (no grey or black borders). Within the outer half pixel the edge value is replicated.
  */
 import type { FloatImage } from '../core/image.ts';
 import type { FlowField } from './types.ts';
@@ -27,6 +28,7 @@ export function warpBackward(img: FloatImage, flow: FlowField): WarpResult {
   const outside = new Uint8Array(n);
   let outsideCount = 0;
   const xmax = w - 1, ymax = h - 1;
+  const xlim = w - 0.5, ylim = h - 0.5;
   // Offsets to the right and lower taps; zero on 1-pixel-wide/high images.
   const dx = w > 1 ? ch : 0, dy = h > 1 ? w * ch : 0;
   const { u, v } = flow;
@@ -34,12 +36,12 @@ export function warpBackward(img: FloatImage, flow: FlowField): WarpResult {
     for (let x = 0; x < w; x++, o++) {
       let sx = x + u[o], sy = y + v[o];
       // Written so that NaN lands in the "outside" branch.
-      if (!(sx >= 0 && sx <= xmax && sy >= 0 && sy <= ymax)) {
+      if (!(sx >= -0.5 && sx <= xlim && sy >= -0.5 && sy <= ylim)) {
         outside[o] = 1;
         outsideCount++;
-        sx = sx > 0 ? (sx < xmax ? sx : xmax) : 0;
-        sy = sy > 0 ? (sy < ymax ? sy : ymax) : 0;
       }
+      sx = sx > 0 ? (sx < xmax ? sx : xmax) : 0;
+      sy = sy > 0 ? (sy < ymax ? sy : ymax) : 0;
       let x0 = Math.floor(sx), y0 = Math.floor(sy);
       // On the last column/row use the previous cell with weight 1 on its far side.
       if (x0 === xmax && x0 > 0) x0--;

@@ -11,8 +11,13 @@ import { variationalRefine, type RefineParams } from './variational-refine.ts';
 import { upsampleFlow } from './upsample-flow.ts';
 
 export interface DisParams {
-  /** Finest pyramid level that is computed (0 = full resolution, 1 = half, …). */
+  /** Finest pyramid level that is computed (0 = full resolution, 1 = half, …), at most. */
   finestScale: number;
+  /**
+   * …but never so coarse that the finest computed level's longer side drops below this many pixels:
+   * small frames are computed at (or near) full resolution, where objects still span several patches.
+   */
+  minFinestSide: number;
   /** Coarsest level; null = automatic (largest motion about a quarter of the image, patches still fit). */
   coarsestScale: number | null;
   search: PatchSearchParams;
@@ -47,7 +52,8 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
   let coarsest = p.coarsestScale ?? autoCoarsestScale(W, H, psz);
   // Never go below the patch size.
   while (coarsest > 0 && (W >> coarsest < psz || H >> coarsest < psz)) coarsest--;
-  const finest = Math.min(p.finestScale, coarsest);
+  const bySize = Math.max(0, Math.floor(Math.log2(Math.max(W, H) / Math.max(1, p.minFinestSide))));
+  const finest = Math.min(p.finestScale, bySize, coarsest);
 
   const p0: Plane[] = [a];
   const p1: Plane[] = [b];
