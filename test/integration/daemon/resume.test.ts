@@ -163,4 +163,28 @@ describe('resume after kill -9', () => {
     await waitDone(id);
     expectSameOutput(out);
   }, 180_000);
+  it('a graceful stop (SIGTERM) leaves the job interrupted; `dreamlayer jobs resume ID` without a daemon finishes it in the foreground', async () => {
+    const out = path.join(root, 'foreground');
+    const c = await pairedClient(daemon!.wsUrl, daemon!.token);
+    const acc = await c.request({ type: 'job.submit', job: spec('foreground') });
+    if (acc.type !== 'job.accepted') throw new Error(JSON.stringify(acc));
+    const id = acc.jobId;
+    await c.waitFor((m) => m.type === 'job.progress' && m.jobId === id && m.done >= 2, 'progress ≥ 2');
+    expect(await daemon!.stop()).toBe(0);
+    daemon = null;
+    expect(readRecord(id).state).toBe('interrupted');
+    expect(frameFiles(out).length).toBeLessThan(FRAMES);
+    expect(fs.existsSync(path.join(root, 'data', 'daemon.lock'))).toBe(false);
+
+    const env = { DREAMLAYER_CONFIG_DIR: path.join(root, 'cfg'), DREAMLAYER_DATA_DIR: path.join(root, 'data') };
+    const r = await runCli(['jobs', 'resume', id], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readRecord(id)).toMatchObject({ state: 'done', attempts: 2 });
+    expectSameOutput(out);
+
+    const rm = await runCli(['jobs', 'rm', id], env);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(fs.existsSync(path.join(root, 'data', 'jobs', id))).toBe(false);
+    expect(frameFiles(out)).toHaveLength(FRAMES); // outputs stay
+  }, 180_000);
 });
