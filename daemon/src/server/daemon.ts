@@ -48,6 +48,7 @@ export interface DaemonOptions {
   rateLimit?: number;
   /** Engine parts; missing ones come from the real engine. */
   engine?: Partial<EngineDeps>;
+  /** Folder of the panel's browser build served at `/` (default panel/dist/web, built if stale); null = none. */
   panelDir?: string | null;
   /** Copy log lines to this (e.g. stderr). */
   echoLog?: (line: string) => void;
@@ -73,7 +74,20 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-const REPO_PANEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'panel', 'dist', 'browser');
+/** The browser build of the panel (panel/build.ts `panelWebDir()`). */
+const REPO_PANEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'panel', 'dist', 'web');
+
+/**
+ * A fresh clone has no web build: build it in the background (esbuild, under a
+ * second) so `/` serves the current panel. Never blocks or fails the start:
+ * without esbuild (a production install) the existing build, or a placeholder, is served.
+ */
+function buildPanelInBackground(log: { info(m: string): void; warn(m: string): void }): void {
+  import('../../../panel/build.ts')
+    .then((b) => b.ensurePanelBuilt())
+    .then((dir) => log.info(`panel web build ready in ${dir}`))
+    .catch((e: unknown) => log.warn(`panel web build unavailable: ${(e as Error).message}`));
+}
 
 export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaemon> {
   const cfgDir = opts.configDir ?? defaultConfigDir();
@@ -112,6 +126,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       rateLimit,
       log,
     };
+    if (opts.panelDir === undefined) buildPanelInBackground(log);
     const app = createHttpApp(ctx, { panelDir: opts.panelDir === undefined ? REPO_PANEL_DIR : opts.panelDir });
     server = http.createServer(app);
     // Slow-loris and idle limits: loopback clients are quick.

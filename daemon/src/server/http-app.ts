@@ -6,8 +6,6 @@
  * Every request passes the Host and Origin guards; every /v1 route except
  * health needs `Authorization: Bearer <token>`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DreamLayerError, toDreamLayerError, type ErrorCode } from '../../../shared/src/errors.ts';
 import { DREAMLAYER_VERSION } from '../../../shared/src/version.ts';
@@ -143,14 +141,12 @@ export function createHttpApp(ctx: DaemonContext, opts: HttpAppOptions = {}): ex
   });
   app.use('/v1', api);
 
-  // The browser build of the panel (filled in by the panel build); static files need no token.
-  const panelDir = opts.panelDir && fs.existsSync(path.join(opts.panelDir, 'index.html')) ? opts.panelDir : null;
-  if (panelDir) app.use(express.static(panelDir, { index: 'index.html', dotfiles: 'ignore' }));
-  else {
-    app.get('/', (_req, res) => {
-      res.type('html').send('<!doctype html><meta charset="utf-8"><title>DreamLayer</title><p>The DreamLayer daemon is running. The browser panel is not built (<code>npm run panel:build</code>).</p>');
-    });
-  }
+  // The browser build of the panel; static files need no token (the page asks for it). The build may
+  // appear after start (built in the background), so the folder is looked at per request.
+  if (opts.panelDir) app.use(express.static(opts.panelDir, { index: 'index.html', dotfiles: 'ignore', fallthrough: true }));
+  app.get('/', (_req, res) => {
+    res.type('html').send('<!doctype html><meta charset="utf-8"><title>DreamLayer</title><p>The DreamLayer daemon is running. The browser panel is not built yet (<code>npm run panel:build</code>).</p>');
+  });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
