@@ -39,16 +39,16 @@ describe('built-in DIS flow', () => {
       const s = await loadSintel('alley_1', pass);
       const f = await new BuiltinFlowEstimator().estimate(s.a, s.b);
       const all = endPointError(f, s.gt, s.valid).epe, noc = endPointError(f, s.gt, s.noc).epe;
-      // Measured 0.32 / 0.29 (OpenCV 4.6 DIS medium: 0.34 / 0.33).
+      // Measured 0.31 / 0.28 (OpenCV 4.6 DIS medium: 0.34 / 0.33).
       expect(all, pass).toBeLessThan(0.4);
       expect(noc, pass).toBeLessThan(all);
     }
   });
 
   it('follows the large motion of Sintel market_5 (up to 133 px)', async () => {
-    // Measured ≈ 16 (final) and ≈ 24 (clean, where a shadow sweeps over a repetitive floor);
-    // zero flow scores 32. OpenCV 4.6 DIS medium: 16.5 / 21.3.
-    const limits = { final: 20, clean: 28 };
+    // Measured ≈ 14.3 (final) and ≈ 23 (clean, where a shadow sweeps over a repetitive floor
+    // and no local match is reliable); zero flow scores 32. OpenCV 4.6 DIS medium: 16.5 / 21.3.
+    const limits = { final: 18, clean: 27 };
     for (const pass of ['final', 'clean'] as const) {
       const s = await loadSintel('market_5', pass);
       const f = computeBuiltinFlow(s.a, s.b, { preset: 'medium' });

@@ -9,6 +9,7 @@ import { patchInverseSearch, sparseGrid, type PatchSearchParams, type SparseFlow
 import { densify } from './densify.ts';
 import { variationalRefine, type RefineParams } from './variational-refine.ts';
 import { upsampleFlow } from './upsample-flow.ts';
+import { medianSparse } from './median-sparse.ts';
 
 export interface DisParams {
   /** Finest pyramid level that is computed (0 = full resolution, 1 = half, …), at most. */
@@ -21,6 +22,11 @@ export interface DisParams {
   /** Coarsest level; null = automatic (largest motion about a quarter of the image, patches still fit). */
   coarsestScale: number | null;
   search: PatchSearchParams;
+  /**
+   * 3×3 median of the sparse patch vectors before densification: drops isolated wrong matches
+   * (repetitive texture, moving shadows) before they are spread by densification and refinement.
+   */
+  sparseMedian: boolean;
   /** Exhaustive integer search (±radius px) on this many coarsest levels before the descent (0 = off). */
   exhaustiveLevels: number;
   exhaustiveRadius: number;
@@ -83,6 +89,7 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
       const exhaustiveRadius = s > coarsest - p.exhaustiveLevels ? p.exhaustiveRadius : 0;
       const i1ext = padReplicate(i1, BORDER);
       patchInverseSearch({ i0, i1ext, border: BORDER, gx, gy }, u, v, p.search, sparse, { exhaustiveRadius });
+      if (p.sparseMedian) medianSparse(sparse);
       densify(i0, i1ext, BORDER, sparse, psz, p.search.stride, u, v);
       trace?.(s, 'densify', u, v, w, h);
     }
@@ -95,3 +102,5 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
   }
   return { width: W, height: H, u: u!, v: v! };
 }
+
+
