@@ -212,6 +212,9 @@ export function patchInverseSearch(
   const passes = 2;
   const inner = Math.max(1, Math.floor(p.iterations / passes));
   const maxJump2 = psz * psz;
+  // Cost and gradient at each patch's vector as the previous pass left it (NaN = not known), so
+  // the next pass need not evaluate its starting point again.
+  const kept = new Float64Array(3 * rows * cols).fill(NaN);
   for (let pass = 0; pass < passes; pass++) {
     const fwd = pass === 0;
     const dir = fwd ? 1 : -1;
@@ -236,33 +239,43 @@ export function patchInverseSearch(
         // Spatial propagation: the best of the current vector and the two already-visited neighbours.
         // Costs carry their gradient, so the winner's is ready for the first Gauss–Newton step.
         let u = su[k], v = sv[k];
-        let best = evalPatch(lv, px, py, u, v, psz, meanNorm, gxs, gys);
-        let g1 = grad[0], g2 = grad[1];
-        if (c > 0) {
-          const kn = k - dir;
-          const cost = evalPatch(lv, px, py, su[kn], sv[kn], psz, meanNorm, gxs, gys);
-          if (cost < best) { best = cost; u = su[kn]; v = sv[kn]; g1 = grad[0]; g2 = grad[1]; }
+        let best: number, g1: number, g2: number;
+        if (kept[3 * k] === kept[3 * k]) {
+          best = kept[3 * k]; g1 = kept[3 * k + 1]; g2 = kept[3 * k + 2];
+        } else {
+          best = evalPatch(lv, px, py, u, v, psz, meanNorm, gxs, gys);
+          g1 = grad[0]; g2 = grad[1];
         }
-        if (a > 0) {
-          const kn = k - dir * cols;
-          const cost = evalPatch(lv, px, py, su[kn], sv[kn], psz, meanNorm, gxs, gys);
-          if (cost < best) { best = cost; u = su[kn]; v = sv[kn]; g1 = grad[0]; g2 = grad[1]; }
+        for (let nb = 0; nb < 2; nb++) {
+          if (nb === 0 ? c === 0 : a === 0) continue;
+          const kn = nb === 0 ? k - dir : k - dir * cols;
+          const nu = su[kn], nv = sv[kn];
+          // A neighbour (almost) equal to the current vector cannot win.
+          if ((nu - u) * (nu - u) + (nv - v) * (nv - v) < 1e-4) continue;
+          const cost = evalPatch(lv, px, py, nu, nv, psz, meanNorm, gxs, gys);
+          if (cost < best) { best = cost; u = nu; v = nv; g1 = grad[0]; g2 = grad[1]; }
         }
         const startU = u, startV = v;
         // Gauss–Newton (inverse compositional: u ← u − H⁻¹·Σ∇I0·d); stop once the cost stops decreasing.
         const i11 = H.i11[k], i12 = H.i12[k], i22 = H.i22[k];
-        let t = 1;
-        for (; t <= inner; t++) {
+        let known = true;
+        for (let t = 1; t <= inner; t++) {
           const nu = u - (i11 * g1 + i12 * g2);
           const nv = v - (i12 * g1 + i22 * g2);
-          if (t === inner) { u = nu; v = nv; break; } // out of iterations while improving: trust the last step
+          if (t === inner) { u = nu; v = nv; known = false; break; } // out of iterations while improving: trust the last step
           const cost = evalPatch(lv, px, py, nu, nv, psz, meanNorm, gxs, gys);
           if (cost >= best) break;
           best = cost; u = nu; v = nv; g1 = grad[0]; g2 = grad[1];
         }
         // Far jumps are usually the descent running off into an unrelated structure: keep the start.
         const du = u - startU, dv = v - startV;
-        if (du * du + dv * dv <= maxJump2) { su[k] = u; sv[k] = v; } else { su[k] = startU; sv[k] = startV; }
+        if (du * du + dv * dv <= maxJump2) {
+          su[k] = u; sv[k] = v;
+          kept[3 * k] = known ? best : NaN; kept[3 * k + 1] = g1; kept[3 * k + 2] = g2;
+        } else {
+          su[k] = startU; sv[k] = startV;
+          kept[3 * k] = NaN;
+        }
       }
     }
   }
