@@ -15,8 +15,8 @@ import { networkInputSize, runDepthNetwork, type DepthPlane } from './depth-netw
 import { DepthRenderer, flowGridFor, workingGrid } from './depth-renderer.ts';
 import { DEFAULT_TEMPORAL } from './temporal-depth-filter.ts';
 
-/** Flow preset for the temporal filter: depth needs the gross motion only, on a coarse grid. */
-const FLOW_PRESET = 'fast' as const;
+/** Flow for the temporal filter: DIS with the fast preset's patch search, down to the (coarse) flow grid's full resolution. */
+const FLOW_OPTIONS = { preset: 'fast' as const, params: { finestScale: 0 } };
 
 export const depthEffect: Effect = {
   descriptor: DEPTH,
@@ -49,7 +49,7 @@ export const depthEffect: Effect = {
       log: setup.log,
     });
 
-    const flow = strength > 0 ? new BuiltinFlowEstimator({ preset: FLOW_PRESET }) : null;
+    const flow = strength > 0 ? new BuiltinFlowEstimator(FLOW_OPTIONS) : null;
     const renderer = new DepthRenderer(
       DepthRenderer.defaults({ width: W, height: H, grid, flowGrid: flowGridFor(grid), bits, invert, upsampling, temporal: { strength, ...DEFAULT_TEMPORAL } }),
       flow,
@@ -83,7 +83,7 @@ export const depthEffect: Effect = {
               white: invert ? 'far' : 'near',
               regrade: `v = code / ${bits === 16 ? 65535 : 255}${invert ? '; v = 1 - v' : ''}; raw = lo + v * (hi - lo) (exact where not clipped at 0 or 1)`,
             },
-            temporal: strength > 0 ? { strength, depthSigma: o.temporal.depthSigma, photoSigma: o.temporal.photoSigma, flow: `builtin:${FLOW_PRESET}`, flowGrid: [o.flowGrid.width, o.flowGrid.height] } : null,
+            temporal: strength > 0 ? { strength, depthSigma: o.temporal.depthSigma, photoSigma: o.temporal.photoSigma, flow: 'builtin DIS (fast, finest scale 0)', flowGrid: [o.flowGrid.width, o.flowGrid.height] } : null,
             upsampling: { method: o.upsampling, grid: [grid.width, grid.height], ...(o.upsampling === 'guided' ? { radius: o.guidedRadius, eps: o.guidedEps } : {}) },
           },
         };

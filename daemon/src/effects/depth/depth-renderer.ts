@@ -53,14 +53,15 @@ export function workingGrid(net: { width: number; height: number }, frame: { wid
   return { width: Math.max(1, Math.min(frame.width, w)), height: Math.max(1, Math.min(frame.height, h)) };
 }
 
-/** The flow grid: the working grid halved while its longer side stays above 160 pixels. */
+/** Longer side of the optical-flow grid: depth needs only the gross motion, and flow is the costliest step. */
+export const FLOW_LONG_SIDE = 96;
+
+/** The flow grid: the working grid scaled down to a longer side of {@link FLOW_LONG_SIDE} (never up). */
 export function flowGridFor(grid: { width: number; height: number }): { width: number; height: number } {
-  let { width: w, height: h } = grid;
-  while (Math.max(w, h) / 2 >= 160 && Math.min(w, h) / 2 >= 16) {
-    w = Math.round(w / 2);
-    h = Math.round(h / 2);
-  }
-  return { width: w, height: h };
+  const long = Math.max(grid.width, grid.height);
+  if (long <= FLOW_LONG_SIDE) return { ...grid };
+  const s = FLOW_LONG_SIDE / long;
+  return { width: Math.max(16, Math.round(grid.width * s)), height: Math.max(16, Math.round(grid.height * s)) };
 }
 
 /** Resamples a flow field onto another grid (vectors rescaled to the new pixel units). */
@@ -124,7 +125,7 @@ export class DepthRenderer {
     const { width: W, height: H, grid } = o;
     // Work that does not need the network's output first (overlaps inference).
     const luma = this.lumaOf(img);
-    const guide = o.upsampling === 'guided' ? prepareGuide(luma.full, W, H, grid.width, grid.height, o.guidedRadius) : null;
+    const guide = o.upsampling === 'guided' ? prepareGuide(luma.full, W, H, grid.width, grid.height, o.guidedRadius, luma.low) : null;
     let flow: FlowField | null = null;
     if (this.temporalOn && this.state) {
       const fg = o.flowGrid;

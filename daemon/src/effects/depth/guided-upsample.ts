@@ -86,9 +86,12 @@ export interface GuidePlanes {
   varI: Float32Array;
 }
 
-/** Prepares the guide: `full` is the full-resolution luminance (0..1), the coefficients live on lowWidth×lowHeight. */
-export function prepareGuide(full: Float32Array, width: number, height: number, lowWidth: number, lowHeight: number, radius: number): GuidePlanes {
-  const low = resizePlanes(full, 1, height, width, lowHeight, lowWidth, 'bilinear');
+/**
+ * Prepares the guide: `full` is the full-resolution luminance (0..1), the coefficients live on
+ * lowWidth×lowHeight. `low` is `full` already resized to that grid, when the caller has it.
+ */
+export function prepareGuide(full: Float32Array, width: number, height: number, lowWidth: number, lowHeight: number, radius: number, low?: Float32Array): GuidePlanes {
+  low ??= resizePlanes(full, 1, height, width, lowHeight, lowWidth, 'bilinear');
   const n = lowWidth * lowHeight;
   const meanI = boxMean(low, lowWidth, lowHeight, radius);
   const sq = new Float32Array(n);

@@ -22,7 +22,7 @@ export interface TemporalDepthOptions {
   photoSigma: number;
 }
 
-export const DEFAULT_TEMPORAL: Omit<TemporalDepthOptions, 'strength'> = { depthSigma: 0.06, photoSigma: 0.04 };
+export const DEFAULT_TEMPORAL: Omit<TemporalDepthOptions, 'strength'> = { depthSigma: 0.12, photoSigma: 0.025 };
 
 /**
  * Samples `src` (w×h) at x + flow(x) with bilinear interpolation (backward warping, the flow
