@@ -54,6 +54,23 @@ export function inferOutput(out: string, format: string | undefined): { dir: str
   return { dir: out, format: fmt };
 }
 
+function parseUpscale(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 2 || n > 4) {
+    throw new DreamLayerError('PARAM_INVALID', { stage: 'validate', message: `--upscale expects 2 or 4, got "${v}".`, hint: 'Write --upscale 2 or --upscale 4 (3 works with Lanczos only).' });
+  }
+  return n;
+}
+
+/** `--upscale N [--upscale-model M]` appends an upscale step to the job's chain (every effect gets it). */
+export function appendUpscale(job: JobSpecInput, opts: Record<string, unknown>): void {
+  if (opts.upscale === undefined) {
+    if (opts.upscaleModel !== undefined) throw new DreamLayerError('PARAM_INVALID', { stage: 'validate', message: '--upscale-model was given without --upscale.', hint: 'Add --upscale 2 (or 4).' });
+    return;
+  }
+  job.then = [...(job.then ?? []), { effect: 'upscale', params: { scale: opts.upscale as number }, model: opts.upscaleModel as string | undefined }];
+}
+
 export interface EffectCommandExtras {
   /** Extra options beyond the effect params. */
   options?: Option[];
@@ -79,6 +96,12 @@ export function registerEffectCommand(program: Command, effectName: string, extr
     .option('--keep-frames', 'keep the PNG frames of a movie output')
     .option('--json', 'print one JSON event per line instead of a progress bar');
   for (const p of d.params) cmd.addOption(paramOption(p));
+  const chainable = d.name !== 'upscale';
+  if (chainable) {
+    cmd
+      .option('--upscale <n>', 'then enlarge every frame ×N (2 or 4) in the same pass', parseUpscale)
+      .option('--upscale-model <id|file>', 'super-resolution model for --upscale (default: Lanczos)');
+  }
   for (const o of extras.options ?? []) cmd.addOption(o);
   cmd.action(async (input: string, opts: Record<string, unknown>) => {
     const reporter = createProgressReporter({ json: Boolean(opts.json), label: d.name });
@@ -99,6 +122,7 @@ export function registerEffectCommand(program: Command, effectName: string, extr
         output: { dir: out.dir, format: out.format as 'png', movieName: out.movieName, crf: opts.crf as number | undefined, keepFrames: Boolean(opts.keepFrames) },
       };
       await extras.amend?.(job, opts);
+      if (chainable) appendUpscale(job, opts);
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);

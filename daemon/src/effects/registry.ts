@@ -4,8 +4,9 @@ import { DreamLayerError } from '../../../shared/src/errors.ts';
 import type { Effect } from './effect.ts';
 import { stylizeEffect } from './stylize/stylize-effect.ts';
 import { depthEffect } from './depth/depth-effect.ts';
+import { upscaleEffect } from './upscale/upscale-effect.ts';
 
-const EFFECTS: Effect[] = [stylizeEffect, depthEffect];
+const EFFECTS: Effect[] = [stylizeEffect, depthEffect, upscaleEffect];
 
 export function listEffects(): EffectDescriptor[] {
   return EFFECTS.map((e) => e.descriptor);

@@ -391,3 +391,71 @@ export async function encodeSequenceToMovie(
     await fsp.rm(tmp, { force: true }).catch(() => {});
   }
 }
+
+/** One finished piece of a movie: a complete encode that starts with a keyframe. */
+export interface MovieSegment {
+  path: string;
+  /** Frames in the segment. */
+  frames: number;
+}
+
+export interface JoinSegmentsOptions {
+  /** The pieces in order; same codec, size and rate (as made by {@link createMovieEncoder} with the same options). */
+  segments: MovieSegment[];
+  /** Target movie (.mp4 / .mov / .mkv). */
+  path: string;
+  fps: Rational;
+  codec: MovieCodec;
+  audioFrom?: AudioSource;
+  signal?: AbortSignal;
+}
+
+/** A concat-demuxer list line quoting a path (single quotes, a quote written as '\''). */
+const concatQuote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Joins movie segments into one movie without re-encoding (ffmpeg's concat demuxer, stream copy), adding the
+ * source's audio trimmed to the range; temp file + rename like the encoders. Each segment's duration is written
+ * into the list from the exact frame times (cumulative, rounded to microseconds): left to itself the demuxer takes
+ * the container's millisecond duration and every join would shift the timestamps.
+ */
+export async function joinMovieSegments(opts: JoinSegmentsOptions): Promise<void> {
+  if (!opts.segments.length) throw new DreamLayerError('INTERNAL', { message: `No segments to join into "${opts.path}".`, stage: 'encode' });
+  const container = containerFor(opts.path, opts.codec);
+  const fps = toRational(opts.fps);
+  for (const s of opts.segments) {
+    if (!isNonEmptyFile(s.path)) throw new DreamLayerError('INPUT_NOT_FOUND', { message: `The movie segment "${s.path}" is missing, so the movie "${opts.path}" cannot be made.`, stage: 'encode' });
+  }
+  await ensureWritableDir(path.dirname(path.resolve(opts.path)), { stage: 'encode' });
+  const micros = (frames: bigint) => (frames * 1_000_000n * BigInt(fps.den) * 2n + BigInt(fps.num)) / (2n * BigInt(fps.num));
+  let before = 0n;
+  const lines = ['ffconcat version 1.0'];
+  for (const s of opts.segments) {
+    const us = micros(before + BigInt(s.frames)) - micros(before);
+    before += BigInt(s.frames);
+    lines.push(`file ${concatQuote(path.resolve(s.path))}`, `duration ${us / 1_000_000n}.${String(us % 1_000_000n).padStart(6, '0')}`);
+  }
+  const list = tempPathFor(path.join(path.dirname(path.resolve(opts.path)), 'segments.ffconcat'));
+  const tmp = tempPathFor(opts.path);
+  try {
+    await fsp.writeFile(list, lines.join('\n') + '\n');
+    const audio = await audioArgs(opts.audioFrom, container, 1, opts.signal);
+    const args = [
+      '-hide_banner', '-nostdin', '-v', 'error', '-y',
+      '-f', 'concat', '-safe', '0', '-i', ffmpegPath(list),
+      ...audio.input,
+      '-map', '0:v:0', ...audio.output,
+      '-c:v', 'copy',
+      ...(opts.codec === 'h265' && container !== 'matroska' ? ['-tag:v', 'hvc1'] : []),
+      ...(container !== 'matroska' ? ['-movflags', '+faststart+write_colr'] : []),
+      '-max_muxing_queue_size', '4096',
+      '-f', container, ffmpegPath(tmp),
+    ];
+    const out = await runTool(resolveFfmpeg().ffmpeg, args, { signal: opts.signal });
+    if (out.status.code !== 0) throw encodeFailure(opts.path, out.status, out.stderr);
+    await publish(tmp, opts.path);
+  } finally {
+    await fsp.rm(tmp, { force: true }).catch(() => {});
+    await fsp.rm(list, { force: true }).catch(() => {});
+  }
+}

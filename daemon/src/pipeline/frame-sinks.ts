@@ -4,8 +4,12 @@
  * final name only once it is complete.
  *
  * - PNG sequence: the frames are the result.
- * - Movie: frames go to a hidden checkpoint folder and are encoded at the end
- *   (with the source's audio); the folder is removed unless asked to keep it.
+ * - Movie (mp4, h265, prores) given the job's range and rate: frames stream into
+ *   the encoder in segments; finished segments are the checkpoint, joined at the
+ *   end (segmented-movie-sink.ts). No PNG frames unless `keepFrames`.
+ * - Movie without that context (and EXR): frames go to a hidden checkpoint folder
+ *   and are encoded at the end (with the source's audio); the folder is removed
+ *   unless asked to keep it.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +18,7 @@ import { FrameSequenceWriter, framePattern } from '../io/frame-sequence-writer.t
 import { encodeSequenceToMovie } from '../io/encode.ts';
 import type { OutputSpec } from '../../../shared/src/job-spec.ts';
 import type { MediaInfo } from '../io/probe.ts';
+import { createSegmentedMovieSink, isSegmentedFormat, type SegmentedSinkContext } from './segmented-movie-sink.ts';
 
 export interface FrameSink {
   /** Finished frame indices found on disk. */
@@ -22,6 +27,10 @@ export interface FrameSink {
   /** Reads back a finished frame (resume of stateful effects). */
   read(index: number): Promise<PixelImage>;
   finish(info: { first: number; last: number; fps: { num: number; den: number }; width: number; height: number; source: MediaInfo; signal?: AbortSignal }): Promise<{ pattern: string | null; movie: string | null }>;
+  /** Frames after which a resumed job may restart: stateful steps keep their state images for these. */
+  isCheckpoint?(index: number): boolean;
+  /** Stops an open encoder and removes its partial file (the job failed or was cancelled). */
+  abort?(): Promise<void>;
 }
 
 const MOVIE_EXT: Record<string, string> = { mp4: '.mp4', h265: '.mp4', prores: '.mov', exr: '' };
@@ -34,8 +43,11 @@ export function resultFileName(out: OutputSpec): string {
   return out.format === 'png' || out.format === 'exr' ? 'result.json' : `${movieFileName(out)}.result.json`;
 }
 
-/** `bits` forces the PNG depth (undefined: each image's own — 16-bit depth maps stay 16-bit). */
-export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined): FrameSink {
+/**
+ * `bits` forces the PNG depth (undefined: each image's own — 16-bit depth maps stay 16-bit).
+ * `movie` (the job's range and rate) selects the streaming, segmented movie sink for mp4/h265/prores.
+ */
+export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined, movie?: SegmentedSinkContext): FrameSink {
   if (out.format === 'png') {
     const pattern = framePattern('frame', 6, 'png');
     const writer = new FrameSequenceWriter(out.dir, { pattern, bits });
@@ -47,8 +59,9 @@ export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined): Fram
       finish: async () => ({ pattern, movie: null }),
     };
   }
-  const movie = movieFileName(out);
-  const framesDir = path.join(out.dir, `.${movie}.frames`);
+  if (movie && isSegmentedFormat(out.format)) return createSegmentedMovieSink(out, movieFileName(out), movie);
+  const movieName = movieFileName(out);
+  const framesDir = path.join(out.dir, `.${movieName}.frames`);
   const pattern = framePattern('frame', 6, 'png');
   const writer = new FrameSequenceWriter(framesDir, { pattern, bits: 8, compressionLevel: 1 });
   writer.removeStaleTemps();
@@ -62,7 +75,7 @@ export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined): Fram
         pattern,
         firstIndex: info.first,
         count: info.last - info.first + 1,
-        path: path.join(out.dir, movie),
+        path: path.join(out.dir, movieName),
         fps: info.fps,
         codec: out.format === 'prores' ? 'prores4444' : out.format === 'h265' ? 'h265' : 'h264',
         crf: out.crf,
@@ -72,7 +85,7 @@ export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined): Fram
         signal: info.signal,
       });
       if (!out.keepFrames) await rm(framesDir, { recursive: true, force: true });
-      return { pattern: out.keepFrames ? path.join(path.basename(framesDir), pattern) : null, movie };
+      return { pattern: out.keepFrames ? path.join(path.basename(framesDir), pattern) : null, movie: movieName };
     },
   };
 }

@@ -21,6 +21,7 @@ import { createFrameSink, resultFileName } from './frame-sinks.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import { runStages } from './run-stages.ts';
 import { StateStore } from './state-store.ts';
+import { jobFingerprint } from './segmented-movie-sink.ts';
 
 export interface RunContext {
   signal?: AbortSignal;
@@ -110,7 +111,7 @@ async function renderFrames(
   allParams: Record<string, unknown>[], outSize: { width: number; height: number }, started: number, ctx: RunContext,
 ): Promise<ResultRecord> {
   const first = processors[0];
-  const sink = createFrameSink(spec.output, spec.output.bits);
+  const sink = createFrameSink(spec.output, spec.output.bits, { range, fps: info.fps, fingerprint: jobFingerprint(spec, info, range), signal: ctx.signal, log: ctx.log });
   const finished = sink.finished();
   const total = range.last - range.first + 1;
   let resumeAt = range.first;
@@ -118,7 +119,7 @@ async function renderFrames(
   const doneBefore = [...finished].filter((i) => i >= range.first && i <= range.last).length;
   const tracker = new ProgressTracker(total, doneBefore);
   const anyStateful = processors.some((p) => p.stateful);
-  const states = new StateStore(spec.output.dir, processors.map((p, i) => p.stateful && !(i === processors.length - 1 && spec.output.format === 'png')));
+  const states = new StateStore(spec.output.dir, processors.map((p, i) => p.stateful && !(i === processors.length - 1 && spec.output.format === 'png')), (i) => sink.isCheckpoint?.(i) ?? false);
 
   if (resumeAt <= range.last) {
     const decodeFrom = anyStateful && resumeAt > range.first ? resumeAt - 1 : resumeAt;
@@ -173,7 +174,12 @@ async function renderFrames(
       }
       return undefined;
     };
-    await runStages(frames, [processStage, writeStage], { signal: ctx.signal, capacity: 2 });
+    try {
+      await runStages(frames, [processStage, writeStage], { signal: ctx.signal, capacity: 2 });
+    } catch (e) {
+      await sink.abort?.().catch(() => undefined); // no encoder left running, no partial segment left behind
+      throw e;
+    }
   }
   void first;
   ctx.onProgress?.({ ...tracker.snapshot('encode'), etaSeconds: 0 });

@@ -2,7 +2,9 @@
  * Per-step state images of stateful effects whose output is not itself on disk
  * (a step in the middle of a chain, or any step of a movie output). The last
  * two frames are kept, written atomically, so a job killed at any instant can
- * restore the state after the frame before its resume point.
+ * restore the state after the frame before its resume point. A sink that
+ * resumes only at checkpoints (segmented movies) names them with `keep`: the
+ * states of the three most recent checkpoint frames are kept as well.
  */
 import { readdirSync } from 'node:fs';
 import { rm, unlink } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import { readImage, writePng } from '../io/image-file.ts';
 export class StateStore {
   private readonly dir: string;
 
-  constructor(outDir: string, private readonly steps: boolean[]) {
+  constructor(outDir: string, private readonly steps: boolean[], private readonly keep: (index: number) => boolean = () => false) {
     this.dir = path.join(outDir, '.dreamlayer-state');
   }
 
@@ -29,10 +31,15 @@ export class StateStore {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(this.dir, { recursive: true });
     await writePng(this.file(step, index), img);
-    // keep index and index-1 only
+    // keep index and index-1, and the three latest checkpoint frames
+    const mine: number[] = [];
     for (const name of safeList(this.dir)) {
       const m = /^step(\d+)_(\d+)\.png$/.exec(name);
-      if (m && Number(m[1]) === step && Number(m[2]) < index - 1) await unlink(path.join(this.dir, name)).catch(() => undefined);
+      if (m && Number(m[1]) === step) mine.push(Number(m[2]));
+    }
+    const checkpoints = mine.filter((i) => this.keep(i)).sort((a, b) => b - a).slice(0, 3);
+    for (const i of mine) {
+      if (i < index - 1 && !checkpoints.includes(i)) await unlink(this.file(step, i)).catch(() => undefined);
     }
   }
 

@@ -14,5 +14,7 @@ export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./jobs.ts'),
   () => import('./demo.ts'),
   () => import('./doctor.ts'),
+  () => import('./upscale.ts'),
+  () => import('./run.ts'),
   () => import('./flow.ts'),
 ];
