@@ -4,9 +4,10 @@ import { DreamLayerError } from '../../../shared/src/errors.ts';
 import type { Effect } from './effect.ts';
 import { stylizeEffect } from './stylize/stylize-effect.ts';
 import { depthEffect } from './depth/depth-effect.ts';
+import { dreamEffect } from './dream/dream-effect.ts';
 import { upscaleEffect } from './upscale/upscale-effect.ts';
 
-const EFFECTS: Effect[] = [stylizeEffect, depthEffect, upscaleEffect];
+const EFFECTS: Effect[] = [stylizeEffect, depthEffect, upscaleEffect, dreamEffect];
 
 export function listEffects(): EffectDescriptor[] {
   return EFFECTS.map((e) => e.descriptor);

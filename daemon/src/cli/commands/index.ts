@@ -10,6 +10,7 @@ export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./models.ts'),
   () => import('./stylize.ts'),
   () => import('./depth.ts'),
+  () => import('./dream.ts'),
   () => import('./serve.ts'),
   () => import('./jobs.ts'),
   () => import('./demo.ts'),
