@@ -27,9 +27,6 @@ export interface DisParams {
    * (repetitive texture, moving shadows) before they are spread by densification and refinement.
    */
   sparseMedian: boolean;
-  /** Exhaustive integer search (±radius px) on this many coarsest levels before the descent (0 = off). */
-  exhaustiveLevels: number;
-  exhaustiveRadius: number;
   refine: RefineParams;
 }
 
@@ -47,8 +44,6 @@ export function autoCoarsestScale(w: number, h: number, patchSize: number): numb
   return Math.max(0, Math.min(a, b));
 }
 
-const BORDER = 16;
-
 /** Observer of intermediate results (for diagnostics and tests). */
 export type DisTrace = (scale: number, stage: 'init' | 'densify' | 'refine', u: Float32Array, v: Float32Array, w: number, h: number) => void;
 
@@ -60,6 +55,8 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
   while (coarsest > 0 && (W >> coarsest < psz || H >> coarsest < psz)) coarsest--;
   const bySize = Math.max(0, Math.floor(Math.log2(Math.max(W, H) / Math.max(1, p.minFinestSide))));
   const finest = Math.min(p.finestScale, bySize, coarsest);
+  // Replicated border of I1: the search clamps patch positions to it and needs ≥ patch size + 1.
+  const border = Math.max(16, psz + 2);
 
   const p0: Plane[] = [a];
   const p1: Plane[] = [b];
@@ -86,11 +83,10 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
       const { gx, gy } = sobel(i0);
       const grid = sparseGrid(w, h, p.search);
       const sparse: SparseFlow = { ...grid, u: new Float32Array(grid.cols * grid.rows), v: new Float32Array(grid.cols * grid.rows) };
-      const exhaustiveRadius = s > coarsest - p.exhaustiveLevels ? p.exhaustiveRadius : 0;
-      const i1ext = padReplicate(i1, BORDER);
-      patchInverseSearch({ i0, i1ext, border: BORDER, gx, gy }, u, v, p.search, sparse, { exhaustiveRadius });
+      const i1ext = padReplicate(i1, border);
+      patchInverseSearch({ i0, i1ext, border, gx, gy }, u, v, p.search, sparse);
       if (p.sparseMedian) medianSparse(sparse);
-      densify(i0, i1ext, BORDER, sparse, psz, p.search.stride, u, v);
+      densify(i0, i1ext, border, sparse, psz, p.search.stride, u, v);
       trace?.(s, 'densify', u, v, w, h);
     }
     variationalRefine(i0, i1, u, v, p.refine);

@@ -17,16 +17,6 @@ export interface PatchSearchParams {
   meanNormalization: boolean;
 }
 
-/** Per-level options of one search run. */
-export interface SearchRunOptions {
-  /**
-   * Before the descent, test every integer displacement within ±radius of the initial vector and
-   * start from the best (0 = off). Meant for the coarsest levels, where the initial vector is zero
-   * and large motions lie outside the Gauss–Newton basin.
-   */
-  exhaustiveRadius: number;
-}
-
 /** One pyramid level as the search needs it. */
 export interface SearchLevel {
   i0: Plane;
@@ -125,43 +115,6 @@ function evalPatch(lv: SearchLevel, px: number, py: number, ux: number, uy: numb
   return sdd;
 }
 
-/** Cost at an integer displacement (no interpolation): the exhaustive search's inner loop. */
-function integerCost(lv: SearchLevel, px: number, py: number, ix: number, iy: number, psz: number, meanNorm: boolean): number {
-  const w = lv.i0.width, b = lv.border, W = lv.i1ext.width;
-  const i0 = lv.i0.data, i1 = lv.i1ext.data;
-  let sd = 0, sdd = 0;
-  for (let r = 0; r < psz; r++) {
-    let a = (py + iy + b + r) * W + px + ix + b;
-    let t = (py + r) * w + px;
-    for (const end = t + psz; t < end; t++, a++) {
-      const d = i1[a] - i0[t];
-      sd += d;
-      sdd += d * d;
-    }
-  }
-  return meanNorm ? sdd - (sd * sd) / (psz * psz) : sdd;
-}
-
-const exBest = new Float64Array(2);
-
-/** Best integer displacement within ±radius of (u, v) whose patch stays inside the padded image. */
-function exhaustive(lv: SearchLevel, px: number, py: number, u: number, v: number, radius: number, psz: number, meanNorm: boolean): void {
-  const w = lv.i0.width, h = lv.i0.height, b = lv.border;
-  const cu = Math.round(u), cv = Math.round(v);
-  const xlo = Math.max(cu - radius, -px - b), xhi = Math.min(cu + radius, w + b - psz - px - 1);
-  const ylo = Math.max(cv - radius, -py - b), yhi = Math.min(cv + radius, h + b - psz - py - 1);
-  let best = Infinity, bu = u, bv = v;
-  for (let dy = ylo; dy <= yhi; dy++) {
-    for (let dx = xlo; dx <= xhi; dx++) {
-      const c = integerCost(lv, px, py, dx, dy, psz, meanNorm);
-      // Prefer the smaller motion on ties (flat regions).
-      if (c < best || (c === best && dx * dx + dy * dy < bu * bu + bv * bv)) { best = c; bu = dx; bv = dy; }
-    }
-  }
-  exBest[0] = bu;
-  exBest[1] = bv;
-}
-
 /** Template statistics per patch: inverse Hessian (Gauss–Newton) and gradient sums. */
 interface PatchHessians { i11: Float32Array; i12: Float32Array; i22: Float32Array; gxs: Float32Array; gys: Float32Array }
 
@@ -198,10 +151,7 @@ function patchHessians(lv: SearchLevel, cols: number, rows: number, p: PatchSear
  * Runs the inverse search on one level. `denseU/V` is the initial dense flow of this level
  * (the upsampled coarser result); the result is written to `out` (sized by {@link sparseGrid}).
  */
-export function patchInverseSearch(
-  lv: SearchLevel, denseU: Float32Array, denseV: Float32Array, p: PatchSearchParams, out: SparseFlow,
-  run: SearchRunOptions = { exhaustiveRadius: 0 },
-): void {
+export function patchInverseSearch(lv: SearchLevel, denseU: Float32Array, denseV: Float32Array, p: PatchSearchParams, out: SparseFlow): void {
   const w = lv.i0.width;
   const psz = p.patchSize;
   const half = psz >> 1;
@@ -230,11 +180,6 @@ export function patchInverseSearch(
           const d = (py + half) * w + px + half;
           su[k] = denseU[d];
           sv[k] = denseV[d];
-          if (run.exhaustiveRadius > 0) {
-            exhaustive(lv, px, py, su[k], sv[k], run.exhaustiveRadius, psz, meanNorm);
-            su[k] = exBest[0];
-            sv[k] = exBest[1];
-          }
         }
         // Spatial propagation: the best of the current vector and the two already-visited neighbours.
         // Costs carry their gradient, so the winner's is ready for the first Gauss–Newton step.
