@@ -122,6 +122,30 @@ function writeIcons(dir: string): void {
   }
 }
 
+/**
+ * Replaces `dir` with the finished `staging` folder, so a daemon serving the old
+ * one never sees a half-written build. Two processes may build at once (the
+ * daemon's background build and a test): the loser of the rename race keeps the
+ * winner's (equally fresh) build.
+ */
+function swapIn(staging: string, dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.renameSync(staging, dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!['ENOTEMPTY', 'EEXIST', 'EPERM', 'EBUSY'].includes(code ?? '')) throw e;
+      if (attempt >= 2) {
+        fs.rmSync(staging, { recursive: true, force: true });
+        if (fs.existsSync(path.join(dir, '.build-stamp'))) return;
+        throw e;
+      }
+    }
+  }
+}
+
 async function buildTarget(target: PanelTarget, outDir: string, opts: Required<Pick<BuildOptions, 'port' | 'minify'>>): Promise<{ dir: string; inputs: string[] }> {
   const { build } = await import('esbuild');
   const dir = path.join(outDir, target);
@@ -168,9 +192,7 @@ async function buildTarget(target: PanelTarget, outDir: string, opts: Required<P
     if (problems.length) throw new Error(`The CEP manifest is invalid: ${problems.join('; ')}`);
   }
   fs.writeFileSync(path.join(staging, '.build-stamp'), `${new Date().toISOString()}\n`);
-  // Swap in whole: a daemon serving the old folder never sees a half-written one for long.
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(staging, dir);
+  swapIn(staging, dir);
   return { dir, inputs: Object.keys(built.metafile.inputs) };
 }
 

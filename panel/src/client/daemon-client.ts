@@ -114,7 +114,8 @@ export class DaemonClient {
   private readonly opts: Required<Omit<DaemonClientOptions, 'clientId'>>;
 
   constructor(opts: DaemonClientOptions) {
-    this.opts = { retryMinMs: 500, retryMaxMs: 4000, requestTimeoutMs: 20_000, ...opts };
+    // Attempts go to loopback and fail fast, so retrying every 2 s at most costs nothing and brings the panel back quickly.
+    this.opts = { retryMinMs: 400, retryMaxMs: 2000, requestTimeoutMs: 20_000, ...opts };
     this.clientId = opts.clientId;
     this.retryMs = this.opts.retryMinMs;
   }

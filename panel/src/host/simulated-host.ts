@@ -40,8 +40,9 @@ export class SimulatedHost implements HostAdapter {
   selectedId: string | null = null;
   private readonly listeners = new Set<() => void>();
 
+  /** `initial` lists layers top first, as the timeline shows them; the top one starts selected. */
   constructor(initial: SimLayerInit[] = []) {
-    for (const l of initial) this.addLayer(l);
+    for (const l of [...initial].reverse()) this.addLayer(l);
   }
 
   onChange(fn: () => void): () => void {

@@ -15,8 +15,14 @@ function layerBar(l: SimLayer): HTMLElement {
   bar.style.marginLeft = `${Math.round(l.start * PX_PER_SECOND)}px`;
   bar.style.width = `${Math.max(24, Math.round(seconds * PX_PER_SECOND))}px`;
   if (l.kind === 'solid' && l.color) bar.style.backgroundColor = l.color;
-  if (l.thumbnail) bar.appendChild(h('img', { class: 'sim-thumb', src: l.thumbnail, alt: '', 'data-role': 'sim-thumb' }));
   return bar;
+}
+
+/** The bar, with the result's preview beside it (a short clip's bar is too narrow to hold it). */
+function layerTrack(l: SimLayer): HTMLElement {
+  const track = h('div', { class: 'sim-track' }, layerBar(l));
+  if (l.thumbnail) track.appendChild(h('img', { class: 'sim-thumb', src: l.thumbnail, alt: '', 'data-role': 'sim-thumb' }));
+  return track;
 }
 
 export function mountTimeline(root: HTMLElement, host: SimulatedHost): void {
@@ -48,7 +54,7 @@ export function mountTimeline(root: HTMLElement, host: SimulatedHost): void {
           title: l.path ?? 'generated solid',
         },
         h('div', { class: 'sim-meta' }, h('span', { class: 'sim-index' }, String(i + 1)), h('span', { class: 'sim-name' }, l.name), h('span', { class: 'small' }, ` ${l.kind} · ${frameText}`)),
-        h('div', { class: 'sim-track' }, layerBar(l)),
+        layerTrack(l),
         h('div', { class: 'small sim-path', 'data-role': 'sim-path' }, l.path ?? 'generated solid (frames mode)'),
       );
       row.addEventListener('click', () => host.select(l.id));
