@@ -5,9 +5,10 @@ import type { Effect } from './effect.ts';
 import { stylizeEffect } from './stylize/stylize-effect.ts';
 import { depthEffect } from './depth/depth-effect.ts';
 import { dreamEffect } from './dream/dream-effect.ts';
+import { matteEffect } from './matte/matte-effect.ts';
 import { upscaleEffect } from './upscale/upscale-effect.ts';
 
-const EFFECTS: Effect[] = [stylizeEffect, depthEffect, upscaleEffect, dreamEffect];
+const EFFECTS: Effect[] = [stylizeEffect, depthEffect, upscaleEffect, matteEffect, dreamEffect];
 
 export function listEffects(): EffectDescriptor[] {
   return EFFECTS.map((e) => e.descriptor);

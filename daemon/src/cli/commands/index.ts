@@ -11,6 +11,7 @@ export const COMMAND_MODULES: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./stylize.ts'),
   () => import('./depth.ts'),
   () => import('./dream.ts'),
+  () => import('./matte.ts'),
   () => import('./serve.ts'),
   () => import('./jobs.ts'),
   () => import('./demo.ts'),
