@@ -153,8 +153,8 @@ describe('resume after kill -9', () => {
     await start(['--no-auto-resume']);
     expect(daemon!.stdout()).toContain('resume with `dreamlayer jobs resume ID`');
     const before = frameFiles(out).length;
-    const listed = await runCli(['jobs', 'list'], env);
-    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+interrupted`));
+    const listed = (await (await fetch(`${daemon!.url}/v1/jobs`, { headers: { authorization: `Bearer ${daemon!.token}` } })).json()) as { jobs: { id: string; state: string }[] };
+    expect(listed.jobs.find((j) => j.id === id)?.state).toBe('interrupted');
     expect(frameFiles(out).length).toBe(before); // nothing ran meanwhile
 
     const resumed = await runCli(['jobs', 'resume', id], env);
