@@ -8,6 +8,7 @@ import { niceStep, planControl } from '../../../panel/src/ui/param-controls.ts';
 import { buildSubmitJob, modelRef, outputDirFor, pathInput, runStamp } from '../../../panel/src/ui/job-spec-builder.ts';
 import { formatDuration, progressText } from '../../../panel/src/ui/format.ts';
 import { formatStep } from '../../../panel/src/ui/widgets.ts';
+import { base64 } from '../../../panel/src/ui/job-controller.ts';
 import { SubmitJobSchema, DEFAULT_DAEMON_PORT } from '../../../shared/src/protocol/messages.ts';
 import { STYLIZE } from '../../../shared/src/params/stylize.ts';
 import type { LayerRef } from '../../../panel/src/host/host-adapter.ts';
@@ -122,6 +123,12 @@ describe('job spec', () => {
     expect(parsed.success).toBe(true);
     expect(job).toMatchObject({ model: '/m/candy.onnx', device: 'cpu', input: { path: '/shots/sh010/plate.mov', frames: { first: 12, last: 35 } }, output: { dir: '/out/run', format: 'png' } });
     expect(pathInput(layer({ kind: 'sequence', sourcePath: '/seq/shot_0001.png' }))).toEqual({ path: '/seq', frames: { first: 12, last: 35 } });
+  });
+  it('encodes previews as base64 exactly like Node does', () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 255, 1000]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 97 + 13) & 255);
+      expect(base64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+    }
   });
   it('formats progress for a narrow panel', () => {
     expect(progressText({ done: 12, total: 48, fps: 3.21, etaSeconds: 11.2 })).toBe('12/48 frames · 3.2 fps · ETA 0:11');
