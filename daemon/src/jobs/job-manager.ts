@@ -7,8 +7,8 @@
  * `interrupted` and (by default) queues it again. The engine is idempotent, so
  * resuming is simply running the same spec again.
  */
-import { DreamLayerError, toDreamLayerError } from '../../../shared/src/errors.ts';
-import type { JobSpec, ProgressInfo } from '../../../shared/src/job-spec.ts';
+import { DreamLayerError } from '../../../shared/src/errors.ts';
+import type { JobSpec } from '../../../shared/src/job-spec.ts';
 import { TERMINAL_STATES, type JobRecord } from '../../../shared/src/protocol/messages.ts';
 import type { LogFile, Logger } from '../logs/log-file.ts';
 import { nullLogger } from '../logs/log-file.ts';
@@ -17,7 +17,7 @@ import { JobEventBus } from './job-events.ts';
 import { newJobId } from './job-id.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { JobStore } from './job-store.ts';
-import { LatestThrottle } from './throttle.ts';
+import { runAttempt, type Running } from './job-attempt.ts';
 
 export interface JobManagerOptions {
   store: JobStore;
@@ -35,12 +35,6 @@ export interface JobManagerOptions {
   persistIntervalMs?: number;
   /** Checks (and may normalise) a spec right before each run, e.g. path confinement under the current --allow. */
   prepare?: (spec: JobSpec) => JobSpec;
-}
-
-interface Running {
-  ac: AbortController;
-  reason: 'cancel' | 'shutdown' | null;
-  done: Promise<void>;
 }
 
 const now = (): string => new Date().toISOString();
@@ -278,87 +272,22 @@ export class JobManager {
   }
 
   private async execute(rec: JobRecord, run: Running): Promise<void> {
-    const id = rec.id;
-    const jobLog = this.openJobLog(id);
-    const resumed = rec.attempts > 0 || (rec.progress?.done ?? 0) > 0;
-    rec.state = 'running';
-    rec.attempts += 1;
-    rec.startedAt ??= now();
-    rec.updatedAt = now();
-    rec.error = null;
-    this.persist(rec);
-    jobLog?.info(`attempt ${rec.attempts} started${resumed ? ' (resuming: frames already finished are kept)' : ''}`);
-    this.log.info(`job ${id} started (attempt ${rec.attempts})`);
-    this.events.emit({ type: 'started', jobId: id, resumed, attempt: rec.attempts });
-
-    const persistProgress = new LatestThrottle<null>(this.opts.persistIntervalMs ?? 1000, () => this.persist(rec));
-    const progressOut = new LatestThrottle<ProgressInfo>(this.opts.progressIntervalMs ?? 200, (p) => this.events.emit({ type: 'progress', jobId: id, progress: p }));
-    const previewOut = new LatestThrottle<{ frame: number; jpeg: Buffer }>(this.opts.previewIntervalMs ?? 500, (p) => {
-      this.events.emit({ type: 'preview', jobId: id, frame: p.frame, jpeg: p.jpeg });
-      try {
-        this.opts.store.savePreview(id, p.jpeg);
-      } catch {
-        /* a preview is a nicety */
-      }
-    });
-    let lastLoggedTenth = -1;
+    const jobLog = this.openJobLog(rec.id);
     try {
-      const spec = this.opts.prepare ? this.opts.prepare(rec.spec) : rec.spec;
-      const result = await this.opts.runner.run(spec, {
-        signal: run.ac.signal,
-        onProgress: (p) => {
-          if (run.reason) return;
-          rec.progress = { ...p };
-          rec.updatedAt = now();
-          persistProgress.push(null);
-          progressOut.push(rec.progress);
-          const tenth = p.total ? Math.floor((p.done / p.total) * 10) : 0;
-          if (tenth !== lastLoggedTenth) {
-            lastLoggedTenth = tenth;
-            jobLog?.info(`progress ${p.done}/${p.total} frames (stage ${p.stage}, ${p.fps.toFixed(2)} fps)`);
-          }
+      await runAttempt(rec, run, jobLog, {
+        runner: this.opts.runner,
+        events: this.events,
+        log: this.log,
+        prepare: this.opts.prepare,
+        persist: (r) => this.persist(r),
+        finish: (r, state) => this.finish(r, state),
+        preview: (id, p) => {
+          this.previews.set(id, p);
         },
-        onPreview: (frame, jpeg) => {
-          if (run.reason) return;
-          this.previews.set(id, { frame, jpeg });
-          previewOut.push({ frame, jpeg });
-        },
-        log: (line) => jobLog?.info(line),
+        savePreview: (id, jpeg) => this.opts.store.savePreview(id, jpeg),
+        intervals: { progress: this.opts.progressIntervalMs ?? 200, preview: this.opts.previewIntervalMs ?? 500, persist: this.opts.persistIntervalMs ?? 1000 },
       });
-      progressOut.flush();
-      previewOut.flush();
-      rec.result = result;
-      if (rec.progress) rec.progress = { ...rec.progress, done: rec.progress.total, etaSeconds: 0 };
-      this.finish(rec, 'done');
-      jobLog?.info(`done: ${result.frames.count} frames ${result.width}x${result.height} at ${result.fps} fps in ${rec.spec.output.dir} (${result.timing.seconds.toFixed(1)} s)`);
-      this.log.info(`job ${id} done`);
-      this.events.emit({ type: 'done', jobId: id, result });
-    } catch (e) {
-      progressOut.cancel();
-      previewOut.cancel();
-      const err = toDreamLayerError(e, 'INTERNAL', { stage: 'job' });
-      if (run.reason === 'shutdown') {
-        rec.state = 'interrupted';
-        rec.updatedAt = now();
-        this.persist(rec);
-        jobLog?.info('stopped by daemon shutdown; it resumes on the next start');
-        this.events.emit({ type: 'interrupted', jobId: id });
-      } else if (run.reason === 'cancel' || err.code === 'CANCELLED') {
-        this.finish(rec, 'cancelled');
-        jobLog?.info('cancelled; finished frames are kept (resume continues from there)');
-        this.log.info(`job ${id} cancelled`);
-        this.events.emit({ type: 'cancelled', jobId: id });
-      } else {
-        rec.error = err.toPayload();
-        this.finish(rec, 'failed');
-        jobLog?.error(`failed: ${err.toLine()}${err.details ? `\ndetails:\n${err.details}` : ''}`);
-        const cause = err.cause instanceof Error ? err.cause : err;
-        if (cause.stack) jobLog?.error(`stack: ${cause.stack}`);
-        this.log.error(`job ${id} failed: ${err.code} ${err.message}`);
-        this.events.emit({ type: 'failed', jobId: id, error: rec.error });
-      }
     } finally {
-      persistProgress.cancel();
       jobLog?.close();
     }
   }
