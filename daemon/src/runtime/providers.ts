@@ -48,6 +48,13 @@ function cudaLibsPresent(): boolean {
   return existsSync(path.join(dir, lib));
 }
 
+/** WebGPU runs on Vulkan on Linux: without a Vulkan loader it cannot start (Windows/macOS ship D3D12/Metal). */
+function webgpuBackendPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
 let cached: ProviderStatus[] | null = null;
 
 /** Providers onnxruntime-node knows on this platform, and whether each can load. */
@@ -59,7 +66,7 @@ export function availableProviders(): ProviderStatus[] {
   for (const name of ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'webgpu'] as Provider[]) {
     if (!listed.has(name)) continue;
     const bundled = listed.get(name) ?? false;
-    const installed = name === 'cuda' || name === 'tensorrt' ? cudaLibsPresent() : bundled;
+    const installed = name === 'cuda' || name === 'tensorrt' ? cudaLibsPresent() : name === 'webgpu' ? bundled && webgpuBackendPresent() : bundled;
     out.push({ name, bundled, installed });
   }
   cached = out;
