@@ -1,15 +1,16 @@
 /**
  * Upscale effect: ×2/×4 with a super-resolution network run in seamless tiles
- * sized to a memory budget (tiled-upscale.ts), or Lanczos-3 when no model is
- * given. Stateless, so as a chain step it costs nothing on resume.
+ * sized to a memory budget (tiled-upscale.ts), or a centre-aligned Lanczos-3
+ * (lanczos-upscale.ts) when no model is given. Stateless, so as a chain step
+ * it costs nothing on resume.
  */
 import { DreamLayerError } from '../../../../shared/src/errors.ts';
 import { UPSCALE } from '../../../../shared/src/params/upscale.ts';
 import type { PixelImage } from '../../core/image.ts';
-import { resizeImage } from '../../io/image-file.ts';
 import { readModelFile } from '../../onnx/proto.ts';
 import type { Effect, FrameProcessor } from '../effect.ts';
 import { loadModel } from '../load-model.ts';
+import { lanczosUpscale } from './lanczos-upscale.ts';
 import { superResGraphStats } from './superres-graph.ts';
 import { openSuperResModel, type SuperResModel } from './superres-model.ts';
 import { tileForBudget, upscaleTiled } from './tiled-upscale.ts';
@@ -55,7 +56,7 @@ export const upscaleEffect: Effect = {
         device: 'none',
         outputSize,
         stateful: false,
-        process: (frame) => resizeImage(frame.image as PixelImage, outputSize.width, outputSize.height, 'lanczos3'),
+        process: async (frame) => lanczosUpscale(frame.image as PixelImage, scale),
         extra: () => ({ upscale: { method: 'lanczos3', scale } }),
       };
     }
