@@ -16,6 +16,8 @@ export const InputSpecSchema = z.object({
   path: z.string().min(1).max(4096),
   /** 0-based source frame indices, both ends included; absent = whole clip. */
   frames: FrameRangeSchema.optional(),
+  /** Frame rate of an image-sequence input (frames/s; default 24). Video files carry their own. */
+  fps: z.number().positive().max(1000).optional(),
 });
 export type InputSpec = z.infer<typeof InputSpecSchema>;
 

@@ -4,17 +4,19 @@ import { DREAMLAYER_VERSION } from '../../../shared/src/version.ts';
 import { toDreamLayerError } from '../../../shared/src/errors.ts';
 import { COMMAND_MODULES } from './commands/index.ts';
 
-export async function buildProgram(): Promise<Command> {
+/** Builds the program; with `only`, just the module that registers that command (fast start). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('dreamlayer')
     .description('Neural video effects for compositors: stylize, depth, matte, dream and upscale video with ONNX networks.')
     .version(DREAMLAYER_VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  for (const load of COMMAND_MODULES) (await load()).register(program);
+  const match = COMMAND_MODULES.filter(([names]) => only !== undefined && names.includes(only));
+  for (const [, load] of match.length ? match : COMMAND_MODULES) (await load()).register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv[2]);
   program.exitOverride();
   try {
     await program.parseAsync(argv);

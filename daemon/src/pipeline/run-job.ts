@@ -75,7 +75,7 @@ export async function runJob(specInput: JobSpecInput | JobSpec, ctx: RunContext 
   const started = performance.now();
   const spec = validateJobSpec(specInput);
   const device = parseDevice(spec.device);
-  const info = await probeMedia(spec.input.path);
+  const info = await probeMedia(spec.input.path, { sequenceFps: spec.input.fps, signal: ctx.signal });
   const range = validateRange(info, spec.input.frames);
   await ensureWritableDir(spec.output.dir);
 

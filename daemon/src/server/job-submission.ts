@@ -48,7 +48,7 @@ export function prepareSubmission(job: SubmitJob, deps: { paths: PathPolicy; upl
   if ('uploadId' in job.input) {
     uploadId = job.input.uploadId;
     const r = deps.uploads.resolveInput(job.input.uploadId, job.input.frames);
-    input = { path: r.path, frames: r.frames };
+    input = { path: r.path, frames: r.frames, fps: r.fps };
   } else {
     input = job.input;
   }

@@ -24,8 +24,6 @@ export const stylizeEffect: Effect = {
     const keyframeInterval = setup.params.keyframeInterval as number;
     const flow = new BuiltinFlowEstimator({ preset: 'fast' });
     let prev: { source: Image8; styled: Image8 } | null = null;
-    let frames = 0;
-    let trustedSum = 0;
     return {
       model: record,
       device: session.provider,
@@ -40,11 +38,8 @@ export const stylizeEffect: Effect = {
         if (colors === 'luminance') styled = preserveLuminance(styled, source);
         else if (colors === 'histogram') styled = matchHistogram(styled, source);
         if (prev && flows) {
-          const r = temporalBlend({ fresh: styled, previous: prev.styled, prevSource: prev.source, source, ...flows, frameNumber: frame.index - setup.range.first }, { temporal, keyframeInterval });
-          styled = r.image;
-          trustedSum += r.trustedShare;
+          styled = temporalBlend({ fresh: styled, previous: prev.styled, prevSource: prev.source, source, ...flows, frameNumber: frame.index - setup.range.first }, { temporal, keyframeInterval }).image;
         }
-        frames++;
         const out = mixWithSource(styled, source, strength);
         // State from exactly what is written, so a resume rebuilds the same state.
         if (temporal > 0) prev = { source, styled: unmixFromSource(out, source, strength) };
@@ -53,7 +48,8 @@ export const stylizeEffect: Effect = {
       async restore({ source, output }) {
         prev = { source: source.image, styled: unmixFromSource(output as Image8, source.image, strength) };
       },
-      extra: () => (temporal > 0 ? { temporal: { flow: flow.name, meanTrustedShare: frames > 1 ? trustedSum / (frames - 1) : null } } : {}),
+      // Only what is the same for a resumed run goes into result.json.
+      extra: () => (temporal > 0 ? { temporal: { flow: flow.name, strength: temporal, keyframeInterval } } : {}),
     };
   },
 };
