@@ -17,7 +17,7 @@ import { featherAlpha, growAlpha } from './alpha-adjust.ts';
 import { squaredDistance } from './distance-transform.ts';
 import { guidedFilter } from './guided-filter.ts';
 import { createPlane, type Candidate, type Plane } from './matte-types.ts';
-import { flowConfidence, flowToPrevious, luma, warpPlane } from './motion.ts';
+import { flowConfidence, flowToPrevious, warpPlane } from './motion.ts';
 import { clamp01, fullRoi, maskBox, roiAround, type Roi } from './plane-ops.ts';
 import { chooseSubject, colourSignature, isSingle, signatureSimilarity, unionMask, type Selection } from './select-subject.ts';
 import type { Segmenter } from './segmenter.ts';
@@ -68,6 +68,8 @@ export interface FrameInfo {
 
 const COVER_FRACTION = 0.3; // a region mostly inside the prediction belongs to the subject…
 const HIT_FRACTION = 0.1; // …and so does one that holds a good part of the prediction
+const CLAMP_RADIUS = 2; // px: neighbourhood of the fresh alpha that bounds the carried one
+const WHOLE_FRACTION = 0.8; // a region this much within reach of the prediction is taken whole
 
 export class MatteTracker {
   lastInfo: FrameInfo | null = null;
@@ -111,7 +113,7 @@ export class MatteTracker {
       if (this.o.flow) {
         const flow = await flowToPrevious(this.o.flow, frame, prev, this.o.flowMaxSide ?? 448, this.o.signal);
         predicted = warpPlane(prevAlpha, flow).plane;
-        confidence = flowConfidence(luma(frame), luma(prev), flow);
+        confidence = flowConfidence(frame, prev, flow);
       } else {
         predicted = prevAlpha;
         confidence = new Float32Array(W * H).fill(1);
@@ -133,9 +135,16 @@ export class MatteTracker {
     }
     const alpha = this.finish(frame, fresh);
     if (predicted && confidence && this.o.temporal > 0) {
+      // As in temporal anti-aliasing, the carried alpha is first clamped to the range of the fresh alpha
+      // around each pixel: it can steady an edge that flickers but cannot leave a trail where the fresh
+      // matte is flatly 0 or 1 (so a wrong or too-short flow never makes the matte lag).
+      const lo = growAlpha(alpha, -CLAMP_RADIUS).data, hi = growAlpha(alpha, CLAMP_RADIUS).data;
       const k = this.o.temporal;
       const a = alpha.data, p = predicted.data;
-      for (let i = 0; i < a.length; i++) a[i] += k * confidence[i] * (p[i] - a[i]);
+      for (let i = 0; i < a.length; i++) {
+        const q = p[i] < lo[i] ? lo[i] : p[i] > hi[i] ? hi[i] : p[i];
+        a[i] += k * confidence[i] * (q - a[i]);
+      }
     }
     return alpha;
   }
@@ -160,9 +169,26 @@ export class MatteTracker {
       keep = scored.filter((s) => s.cover >= COVER_FRACTION || s.hit >= HIT_FRACTION).map((s) => s.c);
     }
     this.lastInfo = { roi, candidates: res.candidates.length, chosen: keep.length, lost: keep.length === 0, reacquired: false };
-    let fresh = unionMask(keep, W, H);
     const gate = this.o.segmenter.family === 'instance' ? null : this.gate(predicted, pb.area);
-    if (gate) for (let i = 0; i < gate.length; i++) fresh.data[i] *= gate[i];
+    let fresh: Plane;
+    if (gate) {
+      // A region lying mostly near the prediction is the subject, moved: take it whole (no lag when the
+      // flow under-estimates the motion). One reaching far beyond it is the subject merged with
+      // something else: keep only its part near the prediction.
+      fresh = createPlane(W, H);
+      for (const c of keep) {
+        let near = 0;
+        for (let i = 0; i < gate.length; i++) if (c.mask.data[i] >= 0.5 && gate[i] > 0) near++;
+        const whole = near >= WHOLE_FRACTION * c.area;
+        const m = c.mask.data, f = fresh.data;
+        for (let i = 0; i < f.length; i++) {
+          const v = whole ? m[i] : m[i] * gate[i];
+          if (v > f[i]) f[i] = v;
+        }
+      }
+    } else {
+      fresh = unionMask(keep, W, H);
+    }
     if (this.o.assist && keep.length) fresh = await this.fuseAssist(frame, roi, fresh, gate ?? this.gate(fresh, maskBox(fresh)?.area ?? 0));
     return { fresh };
   }

@@ -64,23 +64,33 @@ export function warpPlane(src: Plane, flow: FlowField): { plane: Plane; valid: U
   return { plane: { width: w, height: h, data: out }, valid };
 }
 
-/** The luminance (0..1) of an image as a plane. */
-export function luma(img: Image8): Plane {
-  return { width: img.width, height: img.height, data: lumaPlane(img, img.height, img.width) };
+/** The channels (0..1) of an 8-bit image as planes (gray images give one). */
+export function colourPlanes(img: Image8): Plane[] {
+  const n = img.width * img.height;
+  const ch = Math.min(3, img.channels);
+  return Array.from({ length: ch }, (_, c) => {
+    const d = new Float32Array(n);
+    for (let i = 0, j = c; i < n; i++, j += img.channels) d[i] = img.data[j] / 255;
+    return { width: img.width, height: img.height, data: d };
+  });
 }
 
 /**
- * Confidence 0..1 that the flow is right at each pixel: exp(−(e/σ)²) with e the
- * luminance difference between the current frame and the previous frame warped
- * by the flow, 0 where the flow points outside the frame.
+ * Confidence 0..1 that the flow is right at each pixel: exp(−(e/σ)²) with e the largest
+ * colour-channel difference between the current frame and the previous frame warped by
+ * the flow (colour, not luminance, so a red subject on a grey ground of equal brightness
+ * still counts as a mismatch), 0 where the flow points outside the frame.
  */
-export function flowConfidence(cur: Plane, prev: Plane, flow: FlowField, sigma = 0.1): Float32Array {
-  const { plane: warped, valid } = warpPlane(prev, flow);
-  const c = new Float32Array(cur.data.length);
+export function flowConfidence(cur: Image8, prev: Image8, flow: FlowField, sigma = 0.1): Float32Array {
+  const a = colourPlanes(cur);
+  const b = colourPlanes(prev).map((p) => warpPlane(p, flow));
+  const c = new Float32Array(cur.width * cur.height);
   const k = 1 / (sigma * sigma);
   for (let i = 0; i < c.length; i++) {
-    const e = cur.data[i] - warped.data[i];
-    c[i] = valid[i] ? Math.exp(-e * e * k) : 0;
+    if (!b[0].valid[i]) continue;
+    let e = 0;
+    for (let ch = 0; ch < a.length; ch++) e = Math.max(e, Math.abs(a[ch].data[i] - b[ch].plane.data[i]));
+    c[i] = Math.exp(-e * e * k);
   }
   return c;
 }
