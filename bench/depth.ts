@@ -26,10 +26,12 @@ import { depthAccuracy, inverseDepthFromDisparity, parseCalib } from '../daemon/
 import { networkInputSize, prepareDepthInput, runDepthNetwork } from '../daemon/src/effects/depth/depth-network.ts';
 import { clipMapping, sampleFrames } from '../daemon/src/effects/depth/depth-normalization.ts';
 import { DepthRenderer, workingGrid } from '../daemon/src/effects/depth/depth-renderer.ts';
+import { DEFAULT_TEMPORAL } from '../daemon/src/effects/depth/temporal-depth-filter.ts';
+import { BuiltinFlowEstimator } from '../daemon/src/flow/builtin-flow.ts';
 import { bilinearUpsample } from '../daemon/src/effects/depth/guided-upsample.ts';
 import { readPfm } from '../daemon/src/effects/depth/pfm-file.ts';
 import { decodeFrames } from '../daemon/src/io/decode.ts';
-import { readImage } from '../daemon/src/io/image-file.ts';
+import { encodePng, readImage } from '../daemon/src/io/image-file.ts';
 import { probeMedia } from '../daemon/src/io/probe.ts';
 import { runJob } from '../daemon/src/pipeline/run-job.ts';
 import { getSession } from '../daemon/src/runtime/session-cache.ts';
@@ -184,6 +186,41 @@ async function bareFps(m: Loaded, src: Image8[]): Promise<number> {
   return tensors.length / ((performance.now() - t) / 1000);
 }
 
+/** Where a frame's time goes, each step timed alone over the clip (ms per frame). */
+async function breakdown(m: Loaded, src: Image8[]): Promise<Record<string, number>> {
+  const n = src.length;
+  const { width: W, height: H } = src[0];
+  const ms = async (f: () => Promise<unknown> | unknown) => {
+    const t = performance.now();
+    await f();
+    return (performance.now() - t) / n;
+  };
+  const info = await probeMedia(CLIP);
+  const decode = await ms(async () => {
+    for await (const f of decodeFrames(info, { first: 0, last: n - 1 })) void f;
+  });
+  const size = networkInputSize(m.contract, W, H);
+  const tensors: { data: Float32Array; dims: number[] }[] = [];
+  const prepare = await ms(() => src.forEach((img) => tensors.push(prepareDepthInput(img, m.contract, size))));
+  const raws: Awaited<ReturnType<typeof runDepthNetwork>>[] = [];
+  for (const img of src) raws.push(await runDepthNetwork(m.session, m.contract, img));
+  const grid = workingGrid(raws[0], src[0]);
+  const mapping = clipMapping(raws.map((r) => r.data), 1, 99).mapping;
+  const renderAll = async (strength: number) => {
+    const r = new DepthRenderer(DepthRenderer.defaults({ width: W, height: H, grid, temporal: { strength, ...DEFAULT_TEMPORAL } }), strength > 0 ? new BuiltinFlowEstimator({ preset: 'fast', params: { finestScale: 0 } }) : null);
+    const out: Image16[] = [];
+    for (let k = 0; k < n; k++) out.push((await r.render(src[k], Promise.resolve(raws[k]), () => mapping)) as Image16);
+    return out;
+  };
+  let outs: Image16[] = [];
+  const post = await ms(async () => (outs = await renderAll(0)));
+  const postTemporal = await ms(() => renderAll(DEFAULT_T));
+  const png = await ms(async () => {
+    for (const o of outs) await encodePng(o);
+  });
+  return { decode, prepare, post, postTemporal, png };
+}
+
 export async function stabilityAndSpeed(m: Loaded, frames: number, doSpeed: boolean): Promise<Record<string, unknown>> {
   const src = await sourceFrames(frames);
   const n = src.length;
@@ -240,6 +277,9 @@ export async function stabilityAndSpeed(m: Loaded, frames: number, doSpeed: bool
       console.log(`  bare inference          ${fmt(bareMean, 1)} fps (runs: ${bare.map((v) => fmt(v, 1)).join(', ')})`);
       console.log(`  end to end, defaults    ${fmt(withTemporal.fps, 1)} fps  ratio ${fmt(withTemporal.fps / bareMean, 2)}`);
       console.log(`  end to end, temporal 0  ${fmt(noTemporal.fps, 1)} fps  ratio ${fmt(noTemporal.fps / bareMean, 2)}   (target ≥ 0.8)`);
+      const b = await breakdown(m, src.slice(0, Math.min(40, n)));
+      console.log(`  one step at a time (ms/frame): decode ${fmt(b.decode, 1)}, network input ${fmt(b.prepare, 1)}, network ${fmt(1000 / bareMean, 1)}, mapping + guided upsampling + 16-bit ${fmt(b.post, 1)} (with the temporal filter and its flow ${fmt(b.postTemporal, 1)}), 16-bit PNG encoding ${fmt(b.png, 1)}`);
+      result.breakdownMs = b;
       result.speed = { bareFps: bareMean, bareRuns: bare, endToEndFps: withTemporal.fps, endToEndNoTemporalFps: noTemporal.fps, ratio: withTemporal.fps / bareMean, ratioNoTemporal: noTemporal.fps / bareMean, cores: os.cpus().length, load: os.loadavg() };
     }
     return result;

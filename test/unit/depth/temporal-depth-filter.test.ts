@@ -3,7 +3,7 @@ import type { Image16, Image8 } from '../../../daemon/src/core/image.ts';
 import { BuiltinFlowEstimator } from '../../../daemon/src/flow/builtin-flow.ts';
 import type { FlowField } from '../../../daemon/src/flow/types.ts';
 import { DepthRenderer } from '../../../daemon/src/effects/depth/depth-renderer.ts';
-import { DEFAULT_TEMPORAL, filterDepthStep, warpPlane } from '../../../daemon/src/effects/depth/temporal-depth-filter.ts';
+import { DEFAULT_TEMPORAL, filterDepthStep } from '../../../daemon/src/effects/depth/temporal-depth-filter.ts';
 
 const W = 96;
 const H = 64;
@@ -96,18 +96,6 @@ function score(inputs: Float32Array[], outputs: Float32Array[]): Scores {
   }
   return { flickerIn: fin / n, flickerOut: fout / n, objectErr: oe / on, uncoveredErr: ue / un };
 }
-
-describe('warpPlane', () => {
-  it('samples the source at x + flow(x) and flags points outside the frame', () => {
-    const src = Float32Array.from({ length: 5 * 3 }, (_, i) => i);
-    const flow: FlowField = { width: 5, height: 3, u: new Float32Array(15).fill(1.5), v: new Float32Array(15) };
-    const { data, inside } = warpPlane(src, flow);
-    expect(data[0]).toBeCloseTo(1.5, 6); // between pixels 1 and 2 of row 0
-    expect(data[5 + 2]).toBeCloseTo(5 + 3.5, 6);
-    expect(inside[3]).toBe(1); // x = 4.5: the edge of the last pixel
-    expect(inside[4]).toBe(0); // x = 5.5: outside
-  });
-});
 
 describe('temporal depth filter', () => {
   it('with the exact flow: static flicker falls, the moving object is neither smeared nor late', () => {

@@ -10,6 +10,7 @@
  */
 import type { Image8, PixelImage } from '../../core/image.ts';
 import type { FlowEstimator, FlowField } from '../../flow/types.ts';
+import { resizeFlow } from '../../flow/resize-flow.ts';
 import { resizePlanes } from '../../runtime/resize.ts';
 import { depthToImage, type DepthBits } from './depth-image.ts';
 import { resizeChannelToPlane } from './rgb-resize.ts';
@@ -62,20 +63,6 @@ export function flowGridFor(grid: { width: number; height: number }): { width: n
   if (long <= FLOW_LONG_SIDE) return { ...grid };
   const s = FLOW_LONG_SIDE / long;
   return { width: Math.max(16, Math.round(grid.width * s)), height: Math.max(16, Math.round(grid.height * s)) };
-}
-
-/** Resamples a flow field onto another grid (vectors rescaled to the new pixel units). */
-export function resampleFlow(flow: FlowField, width: number, height: number): FlowField {
-  if (flow.width === width && flow.height === height) return flow;
-  const u = resizePlanes(flow.u, 1, flow.height, flow.width, height, width, 'bilinear');
-  const v = resizePlanes(flow.v, 1, flow.height, flow.width, height, width, 'bilinear');
-  const su = width / flow.width;
-  const sv = height / flow.height;
-  for (let i = 0; i < u.length; i++) {
-    u[i] *= su;
-    v[i] *= sv;
-  }
-  return { width, height, u, v };
 }
 
 interface TemporalState {
@@ -133,7 +120,7 @@ export class DepthRenderer {
       const prev = resizePlanes(this.state.luma, 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
       // Flow from the current frame to the previous one: cur(x) ≈ prev(x + w(x)).
       const f = await this.flow!.estimate({ width: fg.width, height: fg.height, channels: 1, data: cur }, { width: fg.width, height: fg.height, channels: 1, data: prev }, signal);
-      flow = resampleFlow(f, grid.width, grid.height);
+      flow = resizeFlow(f, grid.width, grid.height);
     }
     const plane = await raw;
     const onGrid = resizePlanes(plane.data, 1, plane.height, plane.width, grid.height, grid.width, 'bilinear');

@@ -12,6 +12,7 @@
  * (a moving object arriving: |Δd| large) the new depth is taken as is, so nothing lags.
  */
 import type { FlowField } from '../../flow/types.ts';
+import { warpBackward } from '../../flow/warp.ts';
 
 export interface TemporalDepthOptions {
   /** Largest weight of the warped previous depth (0 = off). */
@@ -25,66 +26,30 @@ export interface TemporalDepthOptions {
 export const DEFAULT_TEMPORAL: Omit<TemporalDepthOptions, 'strength'> = { depthSigma: 0.12, photoSigma: 0.025 };
 
 /**
- * Samples `src` (w×h) at x + flow(x) with bilinear interpolation (backward warping, the flow
- * module's convention). `inside` is 1 where the sample point lies in the frame, else 0 (and the
- * value is the clamped border sample).
- */
-export function warpPlane(src: Float32Array, flow: FlowField, out?: Float32Array, inside?: Uint8Array): { data: Float32Array; inside: Uint8Array } {
-  const { width: w, height: h, u, v } = flow;
-  const dst = out ?? new Float32Array(w * h);
-  const ins = inside ?? new Uint8Array(w * h);
-  const xmax = w - 1;
-  const ymax = h - 1;
-  for (let y = 0, o = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, o++) {
-      let sx = x + u[o];
-      let sy = y + v[o];
-      // Half a pixel of tolerance: sampling at the border pixel centre's edge is still inside.
-      ins[o] = sx >= -0.5 && sx <= xmax + 0.5 && sy >= -0.5 && sy <= ymax + 0.5 ? 1 : 0;
-      sx = sx < 0 ? 0 : sx > xmax ? xmax : sx;
-      sy = sy < 0 ? 0 : sy > ymax ? ymax : sy;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const x1 = x0 < xmax ? x0 + 1 : x0;
-      const y1 = y0 < ymax ? y0 + 1 : y0;
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const a = src[y0 * w + x0];
-      const b = src[y0 * w + x1];
-      const c = src[y1 * w + x0];
-      const d = src[y1 * w + x1];
-      const top = a + fx * (b - a);
-      const bot = c + fx * (d - c);
-      dst[o] = top + fy * (bot - top);
-    }
-  }
-  return { data: dst, inside: ins };
-}
-
-/**
  * Flow confidence from the photometric check: exp(−½(ΔI/σ)²) where the warped previous
- * luminance matches the current one, 0 where the flow points outside the frame.
+ * luminance matches the current one, 0 where the flow points outside the frame. `stride` reads
+ * the warped values from an interleaved buffer.
  */
-export function flowConfidence(curLuma: Float32Array, warpedPrevLuma: Float32Array, inside: Uint8Array, photoSigma: number, out?: Float32Array): Float32Array {
+export function flowConfidence(curLuma: Float32Array, warpedPrevLuma: ArrayLike<number>, outside: Uint8Array, photoSigma: number, out?: Float32Array, stride = 1): Float32Array {
   const n = curLuma.length;
   const dst = out ?? new Float32Array(n);
   const k = -0.5 / (photoSigma * photoSigma);
-  for (let i = 0; i < n; i++) {
-    const d = curLuma[i] - warpedPrevLuma[i];
-    dst[i] = inside[i] ? Math.exp(k * d * d) : 0;
+  for (let i = 0, j = 0; i < n; i++, j += stride) {
+    const d = curLuma[i] - warpedPrevLuma[j];
+    dst[i] = outside[i] ? 0 : Math.exp(k * d * d);
   }
   return dst;
 }
 
-/** The blend itself: out = α·prevWarped + (1−α)·cur with α as in the file comment. */
-export function blendTemporal(cur: Float32Array, prevWarped: Float32Array, confidence: Float32Array, opts: TemporalDepthOptions, out?: Float32Array): Float32Array {
+/** The blend itself: out = α·prevWarped + (1−α)·cur with α as in the file comment (`stride` as above). */
+export function blendTemporal(cur: Float32Array, prevWarped: ArrayLike<number>, confidence: Float32Array, opts: TemporalDepthOptions, out?: Float32Array, stride = 1): Float32Array {
   const n = cur.length;
   const dst = out ?? new Float32Array(n);
   const k = -0.5 / (opts.depthSigma * opts.depthSigma);
   const s = opts.strength;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, j = 0; i < n; i++, j += stride) {
     const c = cur[i];
-    const p = prevWarped[i];
+    const p = prevWarped[j];
     const d = c - p;
     const a = s * confidence[i] * Math.exp(k * d * d);
     dst[i] = c + a * (p - c);
@@ -103,8 +68,15 @@ export function filterDepthStep(
   flow: FlowField,
   opts: TemporalDepthOptions,
 ): { depth: Float32Array; confidence: Float32Array } {
-  const wd = warpPlane(prev.depth, flow);
-  const wl = warpPlane(prev.luma, flow, undefined, wd.inside);
-  const confidence = flowConfidence(curLuma, wl.data, wd.inside, opts.photoSigma);
-  return { depth: blendTemporal(cur, wd.data, confidence, opts), confidence };
+  // Depth and luminance warped together as one 2-channel image (one pass over the flow).
+  const n = cur.length;
+  const packed = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    packed[2 * i] = prev.depth[i];
+    packed[2 * i + 1] = prev.luma[i];
+  }
+  const warped = warpBackward({ width: flow.width, height: flow.height, channels: 2, data: packed }, flow);
+  const w = warped.image.data;
+  const confidence = flowConfidence(curLuma, w.subarray(1), warped.outside, opts.photoSigma, undefined, 2);
+  return { depth: blendTemporal(cur, w, confidence, opts, undefined, 2), confidence };
 }
