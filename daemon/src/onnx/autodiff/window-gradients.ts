@@ -14,7 +14,7 @@
  */
 import { attrInt, attrInts, attrString } from '../graph-index.ts';
 import type { NodeProto } from '../proto.ts';
-import { makeTensor } from '../tensor-data.ts';
+import { makeTensor, tensorDims, tensorToFloat32 } from '../tensor-data.ts';
 import { attr } from '../graph-builder.ts';
 import type { GradContext } from './grad-context.ts';
 import type { GradRule, GradSpec } from './basic-gradients.ts';
@@ -83,6 +83,28 @@ function transposedSweep(ctx: GradContext, gy: string, weight: string, x: string
   return ctx.node('Slice', [full, begin, ctx.node('Add', [begin, L], {}, base), axes], {}, base);
 }
 
+/**
+ * Weights of the stride-1 adjoint as a plain Conv: per group, input and output
+ * channels swapped and every spatial axis flipped ([Cout, Cin/g, k…] → [Cin, Cout/g, k…]).
+ */
+export function adjointWeights(w: Float32Array, dims: number[], group: number): { data: Float32Array; dims: number[] } {
+  const [cout, cinG, ...kernel] = dims as [number, number, ...number[]];
+  const coutG = cout / group;
+  const k = kernel.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(w.length);
+  // Flipping all spatial axes of a row-major kernel reverses its flat order.
+  for (let gi = 0; gi < group; gi++) {
+    for (let o = 0; o < coutG; o++) {
+      for (let i = 0; i < cinG; i++) {
+        const src = ((gi * coutG + o) * cinG + i) * k;
+        const dst = ((gi * cinG + i) * coutG + o) * k;
+        for (let j = 0; j < k; j++) out[dst + j] = w[src + k - 1 - j]!;
+      }
+    }
+  }
+  return { data: out, dims: [cinG * group, coutG, ...kernel] };
+}
+
 const conv: GradRule = (ctx, n, [gy]) => {
   const [x, weight] = [n.input![0]!, n.input![1]!];
   const base = `grad/${n.output![0]}`;
@@ -90,7 +112,21 @@ const conv: GradRule = (ctx, n, [gy]) => {
   const kernel = attrInts(n, 'kernel_shape') ?? (wShape?.slice(2) as number[] | undefined);
   if (!kernel || kernel.some((k) => k === null)) throw ctx.refuse(n, 'has a kernel shape that cannot be told');
   const w = windowOf(ctx, n, kernel);
-  return [transposedSweep(ctx, gy!, weight, x, w, attrInt(n, 'group', 1), base)];
+  const group = attrInt(n, 'group', 1);
+  const init = ctx.idx.initializer(weight);
+  if (init && w.strides.every((s) => s === 1) && w.padsBegin) {
+    // Stride 1 with constant weights: the adjoint is itself a Conv (flipped, channel-swapped kernel,
+    // pads dilation·(k−1) − pad), which runs several times faster than ConvTranspose in onnxruntime
+    // (4× for depthwise kernels) and can use its blocked-layout kernels.
+    const span = kernel.map((k, i) => w.dilations[i]! * (k - 1));
+    const pads = [...w.padsBegin.map((p, i) => span[i]! - p), ...w.padsEnd!.map((p, i) => span[i]! - p)];
+    if (pads.every((p) => p >= 0)) {
+      const adj = adjointWeights(tensorToFloat32(init), tensorDims(init), group);
+      const wAdj = ctx.g.initializer(`${base}/adjoint_weight`, adj.data, adj.dims);
+      return [ctx.node('Conv', [gy!, wAdj], { kernel_shape: kernel, dilations: w.dilations, group, pads }, base)];
+    }
+  }
+  return [transposedSweep(ctx, gy!, weight, x, w, group, base)];
 };
 
 /**

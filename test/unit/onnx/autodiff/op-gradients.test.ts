@@ -41,6 +41,8 @@ interface Case {
   distinct?: boolean;
   /** Ops the dream-step graph must contain (proves the intended backward path was taken). */
   uses?: string[];
+  /** Ops it must not contain. */
+  avoids?: string[];
 }
 
 const conv = (cin: number, cout: number, k: number[], attrs: Record<string, AttrValue>, group = 1): Build => (g, x, rnd) =>
@@ -49,8 +51,10 @@ const conv = (cin: number, cout: number, k: number[], attrs: Record<string, Attr
 const ODD_EVEN = [[1, 4, 7, 9], [1, 4, 8, 10]];
 
 const CASES: Case[] = [
-  { op: 'Conv', label: '3×3, pads 1', model: () => net(4, conv(4, 6, [3, 3], { pads: [1, 1, 1, 1] })), sizes: ODD_EVEN, reference: 'ort' },
-  { op: 'Conv', label: 'stride 2, asymmetric pads', model: () => net(4, conv(4, 6, [3, 3], { pads: [0, 1, 1, 0], strides: [2, 2] })), sizes: ODD_EVEN, reference: 'ort' },
+  { op: 'Conv', label: '3×3, pads 1 (adjoint as a Conv)', model: () => net(4, conv(4, 6, [3, 3], { pads: [1, 1, 1, 1] })), sizes: ODD_EVEN, reference: 'ort', uses: ['Conv'], avoids: ['ConvTranspose'] },
+  { op: 'Conv', label: 'depthwise 3×3, dilation 2, asymmetric pads (adjoint as a Conv)', model: () => net(4, conv(4, 4, [3, 3], { pads: [2, 1, 2, 2], dilations: [2, 2] }, 4)), sizes: ODD_EVEN, reference: 'ort', avoids: ['ConvTranspose'] },
+  { op: 'Conv', label: '1×1 with pads 1 (pad beyond the kernel span: ConvTranspose)', model: () => net(4, conv(4, 6, [1, 1], { pads: [1, 0, 0, 1] })), sizes: ODD_EVEN, reference: 'ort', uses: ['ConvTranspose'] },
+  { op: 'Conv', label: 'stride 2, asymmetric pads', model: () => net(4, conv(4, 6, [3, 3], { pads: [0, 1, 1, 0], strides: [2, 2] })), sizes: ODD_EVEN, reference: 'ort', uses: ['ConvTranspose', 'Slice'] },
   { op: 'Conv', label: 'depthwise (group = C), stride 2, SAME_UPPER', model: () => net(4, conv(4, 4, [3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }, 4)), sizes: ODD_EVEN, reference: 'ort', uses: ['ConvTranspose', 'Max', 'Slice'] },
   { op: 'Conv', label: 'grouped, 4×4 kernel, stride 2, SAME_LOWER', model: () => net(4, conv(4, 6, [4, 4], { auto_pad: 'SAME_LOWER', strides: [2, 2] }, 2)), sizes: ODD_EVEN, reference: 'ort' },
   { op: 'Conv', label: 'dilation 2, stride 2, pads 2', model: () => net(4, conv(4, 6, [3, 3], { dilations: [2, 2], strides: [2, 2], pads: [2, 1, 2, 2] })), sizes: ODD_EVEN, reference: 'ort' },
@@ -110,6 +114,7 @@ describe('gradients of each operator agree with finite differences', () => {
         expect(r.maxRelErr).toBeLessThan(TOL[c.reference]);
         const ops = new Set(r.dream.graph!.node!.map((n) => n.opType));
         for (const op of c.uses ?? []) expect(ops).toContain(op);
+        for (const op of c.avoids ?? []) expect(ops).not.toContain(op);
         // The gradient is not trivially zero.
         expect(r.gradient.some((v) => Math.abs(v) > 1e-6)).toBe(true);
       });
