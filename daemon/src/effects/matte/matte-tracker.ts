@@ -37,7 +37,7 @@ export interface TrackerOptions {
   feather: number;
   /** Refine edges with the guided filter (default true). */
   refine?: boolean;
-  /** Crop around the tracked subject (default true); false = whole frame every time. */
+  /** Crop around the tracked subject (default: yes for dense families, no for instance models); false = whole frame. */
   crop?: boolean;
   /** How the assisting map joins the subject's: 'max' (either model) or 'mean' (default 'max'). */
   fusion?: 'max' | 'mean';
@@ -153,7 +153,10 @@ export class MatteTracker {
   private async fromPrediction(frame: Image8, predicted: Plane, ref: SubjectReference): Promise<{ fresh: Plane }> {
     const { width: W, height: H } = frame;
     const pb = maskBox(predicted)!;
-    const roi = this.o.crop === false ? fullRoi(W, H) : roiAround(pb.box, W, H, 0.25, 16);
+    // Dense models have small fixed inputs: a crop around the subject sees it at a higher resolution.
+    // Mask R-CNN already works at ~800 px and separates instances itself: it runs on the whole frame.
+    const crop = this.o.crop ?? this.o.segmenter.family !== 'instance';
+    const roi = crop ? roiAround(pb.box, W, H, 0.25, 16) : fullRoi(W, H);
     const res = await this.o.segmenter.segment(frame, roi, this.classFilter(ref));
     const P = predicted.data;
     const scored = res.candidates.map((c) => {
