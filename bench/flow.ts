@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toFloat, type FloatImage } from '../daemon/src/core/image.ts';
 import { BUILTIN_FLOW_PRESETS, computeBuiltinFlow, type BuiltinFlowPreset } from '../daemon/src/flow/builtin-flow.ts';
+import { BufferPool } from '../daemon/src/flow/dis/buffer-pool.ts';
 import { readFlo } from '../daemon/src/flow/flo-file.ts';
 import { endPointError } from '../daemon/src/flow/flow-metrics.ts';
 import { RifeFlowEstimator } from '../daemon/src/flow/rife-flow.ts';
@@ -55,17 +56,22 @@ export async function main(argv: string[] = []): Promise<Record<string, unknown>
   const runs = Number(arg(argv, '--runs') ?? 7);
   const pairs = await loadPairs();
   const rows: Record<string, unknown>[] = [];
-  console.log('method            pair             EPE all  EPE noc   best ms  median ms');
+  console.log('method            pair             EPE all  EPE noc   best ms  median ms  cpu ms');
   for (const preset of presets) {
+    // As BuiltinFlowEstimator does: working buffers reused from pair to pair.
+    const pool = new BufferPool();
     for (const p of pairs) {
-      let flow = computeBuiltinFlow(p.a, p.b, { preset }); // warm-up (JIT)
-      const times: number[] = [];
+      let flow = computeBuiltinFlow(p.a, p.b, { preset }, undefined, pool); // warm-up (JIT)
+      const times: number[] = [], cpu: number[] = [];
       for (let r = 0; r < runs; r++) {
-        const t0 = performance.now();
-        flow = computeBuiltinFlow(p.a, p.b, { preset });
+        const t0 = performance.now(), c0 = process.cpuUsage();
+        flow = computeBuiltinFlow(p.a, p.b, { preset }, undefined, pool);
+        const c = process.cpuUsage(c0);
         times.push(performance.now() - t0);
+        cpu.push((c.user + c.system) / 1000);
       }
       times.sort((x, y) => x - y);
+      cpu.sort((x, y) => x - y);
       const row = {
         method: `builtin:${preset}`,
         pair: p.name,
@@ -73,9 +79,10 @@ export async function main(argv: string[] = []): Promise<Record<string, unknown>
         epeNoc: endPointError(flow, p.gt, p.noc).epe,
         bestMs: times[0],
         medianMs: times[times.length >> 1],
+        cpuMs: cpu[cpu.length >> 1],
       };
       rows.push(row);
-      console.log(`${row.method.padEnd(17)} ${p.name.padEnd(16)} ${fmt(row.epe, 3).padStart(7)}  ${fmt(row.epeNoc, 3).padStart(7)}  ${fmt(row.bestMs, 1).padStart(8)}  ${fmt(row.medianMs, 1).padStart(9)}`);
+      console.log(`${row.method.padEnd(17)} ${p.name.padEnd(16)} ${fmt(row.epe, 3).padStart(7)}  ${fmt(row.epeNoc, 3).padStart(7)}  ${fmt(row.bestMs, 1).padStart(8)}  ${fmt(row.medianMs, 1).padStart(9)}  ${fmt(row.cpuMs, 1).padStart(6)}`);
     }
   }
   if (argv.includes('--rife')) {

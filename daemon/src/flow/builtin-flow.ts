@@ -8,6 +8,7 @@ import type { FloatImage } from '../core/image.ts';
 import { DreamLayerError } from '../../../shared/src/errors.ts';
 import { luminance255 } from './dis/gray-pyramid.ts';
 import { disFlow, type DisParams } from './dis/dis-flow.ts';
+import { BufferPool, NO_POOL, type Pool } from './dis/buffer-pool.ts';
 import type { FlowEstimator, FlowField } from './types.ts';
 
 export const BUILTIN_FLOW_PRESETS = ['fast', 'medium', 'accurate'] as const;
@@ -39,8 +40,11 @@ export interface BuiltinFlowOptions {
   params?: Partial<DisParams>;
 }
 
-/** Computes the flow from `a` to `b` (backward-warping form, see types.ts) with the built-in DIS. */
-export function computeBuiltinFlow(a: FloatImage, b: FloatImage, opts: BuiltinFlowOptions = {}, signal?: AbortSignal): FlowField {
+/**
+ * Computes the flow from `a` to `b` (backward-warping form, see types.ts) with the built-in DIS.
+ * `pool` (see {@link BuiltinFlowEstimator}) lets repeated calls reuse their working buffers.
+ */
+export function computeBuiltinFlow(a: FloatImage, b: FloatImage, opts: BuiltinFlowOptions = {}, signal?: AbortSignal, pool: Pool = NO_POOL): FlowField {
   if (a.width !== b.width || a.height !== b.height) {
     throw new DreamLayerError('PARAM_INVALID', {
       message: `Optical flow needs two frames of the same size; got ${a.width}x${a.height} and ${b.width}x${b.height}.`,
@@ -48,18 +52,23 @@ export function computeBuiltinFlow(a: FloatImage, b: FloatImage, opts: BuiltinFl
     });
   }
   const params = { ...builtinFlowParams(opts.preset ?? 'medium'), ...opts.params };
-  const r = disFlow(luminance255(a), luminance255(b), params, signal);
+  const r = disFlow(luminance255(a, pool, 'lum.a'), luminance255(b, pool, 'lum.b'), params, signal, undefined, pool);
   return { width: r.width, height: r.height, u: r.u, v: r.v };
 }
 
-/** {@link FlowEstimator} around {@link computeBuiltinFlow}. */
+/**
+ * {@link FlowEstimator} around {@link computeBuiltinFlow}. It keeps its working buffers (about 30 MB
+ * at 1024×436) between calls, so use one instance per stream of equally sized frames.
+ */
 export class BuiltinFlowEstimator implements FlowEstimator {
   readonly name: string;
+  private readonly pool = new BufferPool();
   constructor(private readonly opts: BuiltinFlowOptions = {}) {
     this.name = `builtin:${opts.preset ?? 'medium'}`;
   }
   async estimate(a: FloatImage, b: FloatImage, signal?: AbortSignal): Promise<FlowField> {
     signal?.throwIfAborted();
-    return computeBuiltinFlow(a, b, this.opts, signal);
+    // Synchronous inside: calls on one instance never interleave, so sharing the pool is safe.
+    return computeBuiltinFlow(a, b, this.opts, signal, this.pool);
   }
 }

@@ -7,16 +7,20 @@
  */
 import type { Plane } from './gray-pyramid.ts';
 import type { SparseFlow } from './patch-search.ts';
+import { NO_POOL, type Pool } from './buffer-pool.ts';
 
 /**
  * @param i1ext I1 padded by `border` replicated pixels (the same buffer the search uses).
  */
-export function densify(i0: Plane, i1ext: Plane, border: number, sparse: SparseFlow, patchSize: number, stride: number, outU: Float32Array, outV: Float32Array): void {
+export function densify(
+  i0: Plane, i1ext: Plane, border: number, sparse: SparseFlow, patchSize: number, stride: number, outU: Float32Array, outV: Float32Array,
+  pool: Pool = NO_POOL, key = 'densify',
+): void {
   const { width: w, height: h } = i0;
   const n = w * h;
   const a = i0.data, b = i1ext.data, W = i1ext.width;
   const { cols, rows, u: su, v: sv } = sparse;
-  const ws = new Float32Array(n);
+  const ws = pool.f32(`${key}.w`, n, true);
   outU.fill(0);
   outV.fill(0);
   for (let iy = 0; iy < rows; iy++) {

@@ -10,6 +10,7 @@ import { densify } from './densify.ts';
 import { variationalRefine, type RefineParams } from './variational-refine.ts';
 import { upsampleFlow } from './upsample-flow.ts';
 import { medianSparse } from './median-sparse.ts';
+import { NO_POOL, type Pool } from './buffer-pool.ts';
 
 export interface DisParams {
   /** Finest pyramid level that is computed (0 = full resolution, 1 = half, …), at most. */
@@ -47,7 +48,11 @@ export function autoCoarsestScale(w: number, h: number, patchSize: number): numb
 /** Observer of intermediate results (for diagnostics and tests). */
 export type DisTrace = (scale: number, stage: 'init' | 'densify' | 'refine', u: Float32Array, v: Float32Array, w: number, h: number) => void;
 
-export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, trace?: DisTrace): DisResult {
+/**
+ * Flow from `a` to `b` (grey planes, 0..255). `pool` lends working buffers across calls; the returned
+ * arrays are always fresh.
+ */
+export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, trace?: DisTrace, pool: Pool = NO_POOL): DisResult {
   const { width: W, height: H } = a;
   const psz = p.search.patchSize;
   let coarsest = p.coarsestScale ?? autoCoarsestScale(W, H, psz);
@@ -61,8 +66,8 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
   const p0: Plane[] = [a];
   const p1: Plane[] = [b];
   for (let s = 1; s <= coarsest; s++) {
-    p0.push(halve(p0[s - 1]));
-    p1.push(halve(p1[s - 1]));
+    p0.push(halve(p0[s - 1], pool, `p0@${s}`));
+    p1.push(halve(p1[s - 1], pool, `p1@${s}`));
   }
 
   let u: Float32Array | null = null;
@@ -71,25 +76,27 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
     signal?.throwIfAborted();
     const i0 = p0[s], i1 = p1[s];
     const { width: w, height: h } = i0;
-    if (!u || !v) {
-      u = new Float32Array(w * h);
-      v = new Float32Array(w * h);
-    } else {
-      const up = upsampleFlow(u, v, p0[s + 1].width, p0[s + 1].height, w, h, 2);
-      u = up.u; v = up.v;
-    }
+    // The flow of the finest level is returned when no final upsampling follows: never pool it.
+    const fresh = s === 0;
+    const first = u === null;
+    const nu: Float32Array = fresh ? new Float32Array(w * h) : pool.f32(`u@${s}`, w * h, first);
+    const nv: Float32Array = fresh ? new Float32Array(w * h) : pool.f32(`v@${s}`, w * h, first);
+    if (u && v) upsampleFlow(u, v, p0[s + 1].width, p0[s + 1].height, w, h, 2, nu, nv);
+    u = nu;
+    v = nv;
     trace?.(s, 'init', u, v, w, h);
     if (w >= psz && h >= psz) {
-      const { gx, gy } = sobel(i0);
+      const { gx, gy } = sobel(i0, pool, `sobel@${s}`);
       const grid = sparseGrid(w, h, p.search);
-      const sparse: SparseFlow = { ...grid, u: new Float32Array(grid.cols * grid.rows), v: new Float32Array(grid.cols * grid.rows) };
-      const i1ext = padReplicate(i1, border);
-      patchInverseSearch({ i0, i1ext, border, gx, gy }, u, v, p.search, sparse);
+      const m = grid.cols * grid.rows;
+      const sparse: SparseFlow = { ...grid, u: pool.f32(`su@${s}`, m), v: pool.f32(`sv@${s}`, m) };
+      const i1ext = padReplicate(i1, border, pool, `ext@${s}`);
+      patchInverseSearch({ i0, i1ext, border, gx, gy }, u, v, p.search, sparse, pool, `search@${s}`);
       if (p.sparseMedian) medianSparse(sparse);
-      densify(i0, i1ext, border, sparse, psz, p.search.stride, u, v);
+      densify(i0, i1ext, border, sparse, psz, p.search.stride, u, v, pool, `densify@${s}`);
       trace?.(s, 'densify', u, v, w, h);
     }
-    variationalRefine(i0, i1, u, v, p.refine);
+    variationalRefine(i0, i1, u, v, p.refine, pool, `refine@${s}`);
     trace?.(s, 'refine', u, v, w, h);
   }
   if (finest > 0) {

@@ -3,6 +3,7 @@
  * 0..255 scale (the scale the DIS and variational parameters are tuned for).
  */
 import type { FloatImage } from '../../core/image.ts';
+import { NO_POOL, type Pool } from './buffer-pool.ts';
 
 /** A single-channel float plane. */
 export interface Plane {
@@ -15,10 +16,10 @@ export interface Plane {
  * Luminance (Rec. 601 weights, as OpenCV's RGB→grey) of a 0..1 float image, scaled to 0..255.
  * Single-channel input is just scaled; alpha is ignored.
  */
-export function luminance255(img: FloatImage): Plane {
+export function luminance255(img: FloatImage, pool: Pool = NO_POOL, key = 'lum'): Plane {
   const { width, height, channels, data } = img;
   const n = width * height;
-  const out = new Float32Array(n);
+  const out = pool.f32(key, n);
   if (channels >= 3) {
     const r = 0.299 * 255;
     const g = 0.587 * 255;
@@ -31,12 +32,12 @@ export function luminance255(img: FloatImage): Plane {
 }
 
 /** 2×2 box average to floor(w/2)×floor(h/2) (area resampling by exactly one half). */
-export function halve(src: Plane): Plane {
+export function halve(src: Plane, pool: Pool = NO_POOL, key = 'halve'): Plane {
   const w = src.width >> 1;
   const h = src.height >> 1;
   const sw = src.width;
   const s = src.data;
-  const out = new Float32Array(w * h);
+  const out = pool.f32(key, w * h);
   for (let y = 0; y < h; y++) {
     let a = 2 * y * sw;
     let b = a + sw;
@@ -50,10 +51,10 @@ export function halve(src: Plane): Plane {
  * 3×3 Sobel derivatives normalised to intensity units per pixel (kernel / 8), replicated border.
  * Smoother than central differences, which keeps the patch Hessians well conditioned.
  */
-export function sobel(src: Plane): { gx: Float32Array; gy: Float32Array } {
+export function sobel(src: Plane, pool: Pool = NO_POOL, key = 'sobel'): { gx: Float32Array; gy: Float32Array } {
   const { width: w, height: h, data: s } = src;
-  const gx = new Float32Array(w * h);
-  const gy = new Float32Array(w * h);
+  const gx = pool.f32(`${key}.x`, w * h);
+  const gy = pool.f32(`${key}.y`, w * h);
   for (let y = 0; y < h; y++) {
     const r0 = (y > 0 ? y - 1 : 0) * w;
     const r1 = y * w;
@@ -72,11 +73,11 @@ export function sobel(src: Plane): { gx: Float32Array; gy: Float32Array } {
 }
 
 /** Copy of `src` with a replicated border of `b` pixels on every side. */
-export function padReplicate(src: Plane, b: number): Plane {
+export function padReplicate(src: Plane, b: number, pool: Pool = NO_POOL, key = 'pad'): Plane {
   const { width: w, height: h, data: s } = src;
   const W = w + 2 * b;
   const H = h + 2 * b;
-  const out = new Float32Array(W * H);
+  const out = pool.f32(key, W * H);
   for (let y = 0; y < H; y++) {
     const sy = y < b ? 0 : y >= h + b ? h - 1 : y - b;
     const srow = sy * w;

@@ -5,6 +5,7 @@
  * refined neighbours (spatial propagation: a forward raster pass, then a backward pass).
  */
 import type { Plane } from './gray-pyramid.ts';
+import { NO_POOL, type Pool } from './buffer-pool.ts';
 
 export interface PatchSearchParams {
   /** Patch side in pixels (8 in DIS; 8 has an unrolled fast path). */
@@ -118,10 +119,10 @@ function evalPatch(lv: SearchLevel, px: number, py: number, ux: number, uy: numb
 /** Template statistics per patch: inverse Hessian (Gauss–Newton) and gradient sums. */
 interface PatchHessians { i11: Float32Array; i12: Float32Array; i22: Float32Array; gxs: Float32Array; gys: Float32Array }
 
-function patchHessians(lv: SearchLevel, cols: number, rows: number, p: PatchSearchParams): PatchHessians {
+function patchHessians(lv: SearchLevel, cols: number, rows: number, p: PatchSearchParams, pool: Pool, key: string): PatchHessians {
   const w = lv.i0.width, psz = p.patchSize, n = psz * psz;
   const m = cols * rows;
-  const out: PatchHessians = { i11: new Float32Array(m), i12: new Float32Array(m), i22: new Float32Array(m), gxs: new Float32Array(m), gys: new Float32Array(m) };
+  const out: PatchHessians = { i11: pool.f32(`${key}.h11`, m), i12: pool.f32(`${key}.h12`, m), i22: pool.f32(`${key}.h22`, m), gxs: pool.f32(`${key}.gx`, m), gys: pool.f32(`${key}.gy`, m) };
   const gx = lv.gx, gy = lv.gy;
   // A small ridge keeps flat patches from producing huge steps (they stay where propagation put them).
   const ridge = 1e-3 * n;
@@ -151,20 +152,22 @@ function patchHessians(lv: SearchLevel, cols: number, rows: number, p: PatchSear
  * Runs the inverse search on one level. `denseU/V` is the initial dense flow of this level
  * (the upsampled coarser result); the result is written to `out` (sized by {@link sparseGrid}).
  */
-export function patchInverseSearch(lv: SearchLevel, denseU: Float32Array, denseV: Float32Array, p: PatchSearchParams, out: SparseFlow): void {
+export function patchInverseSearch(
+  lv: SearchLevel, denseU: Float32Array, denseV: Float32Array, p: PatchSearchParams, out: SparseFlow, pool: Pool = NO_POOL, key = 'search',
+): void {
   const w = lv.i0.width;
   const psz = p.patchSize;
   const half = psz >> 1;
   const { cols, rows } = out;
   const meanNorm = p.meanNormalization;
-  const H = patchHessians(lv, cols, rows, p);
+  const H = patchHessians(lv, cols, rows, p, pool, key);
   const su = out.u, sv = out.v;
   const passes = 2;
   const inner = Math.max(1, Math.floor(p.iterations / passes));
   const maxJump2 = psz * psz;
   // Cost and gradient at each patch's vector as the previous pass left it (NaN = not known), so
   // the next pass need not evaluate its starting point again.
-  const kept = new Float64Array(3 * rows * cols).fill(NaN);
+  const kept = pool.f32(`${key}.kept`, 3 * rows * cols).fill(NaN);
   for (let pass = 0; pass < passes; pass++) {
     const fwd = pass === 0;
     const dir = fwd ? 1 : -1;

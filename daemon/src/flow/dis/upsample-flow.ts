@@ -6,8 +6,8 @@
  */
 export function upsampleFlow(
   u: Float32Array, v: Float32Array, w: number, h: number, W: number, H: number, factor: number,
+  ou: Float32Array = new Float32Array(W * H), ov: Float32Array = new Float32Array(W * H),
 ): { u: Float32Array; v: Float32Array } {
-  const ou = new Float32Array(W * H), ov = new Float32Array(W * H);
   // Horizontal taps once per column.
   const x0s = new Int32Array(W), x1s = new Int32Array(W), fxs = new Float32Array(W);
   for (let X = 0; X < W; X++) {

@@ -11,6 +11,7 @@
  * the warped I1 (central differences).
  */
 import type { Plane } from './gray-pyramid.ts';
+import { NO_POOL, type Pool } from './buffer-pool.ts';
 
 export interface RefineParams {
   /** Smoothness weight α. */
@@ -31,9 +32,8 @@ const ZETA2 = 0.1 * 0.1;
 const EPS2 = 0.001 * 0.001;
 
 /** Bilinear sample of `src` at (x + u, y + v) for every pixel, coordinates clamped to the image. */
-export function warpClamped(src: Plane, u: Float32Array, v: Float32Array): Float32Array {
+export function warpClamped(src: Plane, u: Float32Array, v: Float32Array, out: Float32Array = new Float32Array(src.width * src.height)): Float32Array {
   const { width: w, height: h, data: s } = src;
-  const out = new Float32Array(w * h);
   const xmax = w - 1, ymax = h - 1;
   const dx = w > 1 ? 1 : 0, dy = h > 1 ? w : 0;
   for (let y = 0, o = 0; y < h; y++) {
@@ -76,27 +76,28 @@ interface DataCoefficients {
   gyx: Float32Array; gyy: Float32Array; gyz: Float32Array;
 }
 
-function dataCoefficients(i0: Plane, i1: Plane, u: Float32Array, v: Float32Array): DataCoefficients {
+function dataCoefficients(i0: Plane, i1: Plane, u: Float32Array, v: Float32Array, pool: Pool, key: string): DataCoefficients {
   const { width: w, height: h } = i0;
   const n = w * h;
   const a0 = i0.data;
-  const warped = warpClamped(i1, u, v);
-  const iz = new Float32Array(n);
+  const f = (name: string) => pool.f32(`${key}.${name}`, n);
+  const warped = warpClamped(i1, u, v, f('warped'));
+  const iz = f('iz');
   const avg = warped; // reused in place: avg[i] is read only after iz[i] is taken
   for (let i = 0; i < n; i++) {
     const b = warped[i];
     iz[i] = b - a0[i];
     avg[i] = 0.5 * (b + a0[i]);
   }
-  const ix = new Float32Array(n), iy = new Float32Array(n);
+  const ix = f('ix'), iy = f('iy');
   centralDiff(avg, w, h, ix, iy);
-  const ixz = new Float32Array(n), iyz = new Float32Array(n);
+  const ixz = f('ixz'), iyz = f('iyz');
   centralDiff(iz, w, h, ixz, iyz);
-  const ixx = new Float32Array(n), ixy = new Float32Array(n), iyy = new Float32Array(n);
+  const ixx = f('ixx'), ixy = f('ixy'), iyy = f('iyy');
   centralDiff(ix, w, h, ixx, ixy);
   centralDiff(iy, w, h, null, iyy);
   // Normalise in place (ix→bx, …): every array is read at index i only before it is written there.
-  const gyx = new Float32Array(n);
+  const gyx = f('gyx');
   for (let i = 0; i < n; i++) {
     const x = ix[i], y = iy[i];
     let s = 1 / Math.sqrt(x * x + y * y + ZETA2);
@@ -198,19 +199,21 @@ function sorSweeps(s: System, du: Float32Array, dv: Float32Array, w: number, h: 
 }
 
 /** Refines (u, v) in place. */
-export function variationalRefine(i0: Plane, i1: Plane, u: Float32Array, v: Float32Array, p: RefineParams): void {
+export function variationalRefine(i0: Plane, i1: Plane, u: Float32Array, v: Float32Array, p: RefineParams, pool: Pool = NO_POOL, key = 'refine'): void {
   if (p.iterations <= 0) return;
   const { width: w, height: h } = i0;
   const n = w * h;
-  const coef = dataCoefficients(i0, i1, u, v);
+  const coef = dataCoefficients(i0, i1, u, v, pool, key);
   // Padded increments and edge weights: pixel o lives at o + off, so o ± 1 and o ± w stay in range
   // and the padding (always 0) acts as missing neighbours.
   const off = w + 1;
   const len = n + 2 * off;
-  const du = new Float32Array(len), dv = new Float32Array(len);
+  const f = (name: string, length: number, zero = false) => pool.f32(`${key}.${name}`, length, zero);
+  const du = f('du', len, true), dv = f('dv', len, true);
   const sys: System = {
-    i11: new Float32Array(n), a12: new Float32Array(n), i22: new Float32Array(n),
-    b1: new Float32Array(n), b2: new Float32Array(n), wh: new Float32Array(len), wv: new Float32Array(len),
+    i11: f('i11', n), a12: f('a12', n), i22: f('i22', n), b1: f('b1', n), b2: f('b2', n),
+    // The padding of the edge weights must read 0 (missing neighbours).
+    wh: f('wh', len, true), wv: f('wv', len, true),
   };
   for (let it = 0; it < p.iterations; it++) {
     buildSystem(coef, u, v, du, dv, w, h, off, p, sys);
