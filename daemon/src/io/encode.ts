@@ -446,6 +446,8 @@ export async function joinMovieSegments(opts: JoinSegmentsOptions): Promise<void
       ...audio.input,
       '-map', '0:v:0', ...audio.output,
       '-c:v', 'copy',
+      // Stream copy drops the container's colour tags of ProRes (H.264/H.265 also carry them in the bitstream).
+      '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
       ...(opts.codec === 'h265' && container !== 'matroska' ? ['-tag:v', 'hvc1'] : []),
       ...(container !== 'matroska' ? ['-movflags', '+faststart+write_colr'] : []),
       '-max_muxing_queue_size', '4096',

@@ -33,7 +33,10 @@ import { probeMedia, type MediaInfo, type Rational } from '../io/probe.ts';
 /** Environment override of the segment length in frames (tests, farms with slow chains). */
 export const SEGMENT_FRAMES_ENV = 'DREAMLAYER_SEGMENT_FRAMES';
 
-/** Fewest frames in a segment: more than the frames the pipeline works ahead of the writer (see isCheckpoint). */
+/**
+ * Fewest frames in a segment: more than the frames the pipeline works ahead of the writer (so the state of
+ * the last checkpoint is still kept when a segment closes), and enough for the encoders' usual B-frame delay.
+ */
 export const MIN_SEGMENT_FRAMES = 4;
 
 /** Default segment length: about two seconds of the source (a keyframe every 2 s costs little and bounds lost work). */
@@ -107,13 +110,16 @@ export function createSegmentedMovieSink(out: OutputSpec, movie: string, ctx: Se
   const partsDir = path.join(out.dir, `.${movie}.parts`);
   const jobFile = path.join(partsDir, 'job.json');
   const pad = (i: number) => String(i).padStart(6, '0');
-  const count = Math.ceil((last - first + 1) / n);
+  // The last segment takes a short remainder: x264/x265 start a 1–2 frame encode without the B-frame
+  // delay of longer ones, and a joined movie whose pieces disagree on that delay gets wrong durations.
+  let count = Math.ceil((last - first + 1) / n);
+  if (count > 1 && last - first + 1 - (count - 1) * n < MIN_SEGMENT_FRAMES) count--;
   const segment = (k: number): Segment => {
     const a = first + k * n;
-    const b = Math.min(last, a + n - 1);
+    const b = k === count - 1 ? last : a + n - 1;
     return { k, first: a, last: b, file: path.join(partsDir, `segment_${pad(a)}-${pad(b)}${ext}`) };
   };
-  const segmentOf = (index: number) => segment(Math.floor((index - first) / n));
+  const segmentOf = (index: number) => segment(Math.min(count - 1, Math.floor((index - first) / n)));
 
   // What is on disk: keep the unbroken run of finished segments that belong to this job and this layout.
   let done = 0;
@@ -132,10 +138,10 @@ export function createSegmentedMovieSink(out: OutputSpec, movie: string, ctx: Se
       // Temps of a killed encoder, segments of another layout or after a gap, or another job's files.
       if (!keep.has(name) && (SEGMENT_RE.test(name) || name.endsWith('.tmp') || name === 'job.json')) rmSync(path.join(partsDir, name), { force: true });
     }
-    if (done) ctx.log?.(`resuming ${movie}: ${done} of ${count} segments (${Math.min(last, first + done * n - 1) - first + 1} frames) already encoded`);
+    if (done) ctx.log?.(`resuming ${movie}: ${done} of ${count} segments (${segment(done - 1).last - first + 1} frames) already encoded`);
   }
   const finishedSet = new Set<number>();
-  for (let i = first; i < first + done * n && i <= last; i++) finishedSet.add(i);
+  for (let k = 0; k < done; k++) for (let i = segment(k).first; i <= segment(k).last; i++) finishedSet.add(i);
 
   const framesDir = path.join(out.dir, `.${movie}.frames`);
   const pattern = framePattern('frame', 6, 'png');
@@ -149,7 +155,7 @@ export function createSegmentedMovieSink(out: OutputSpec, movie: string, ctx: Se
     segmentFrames: n,
     partsDir,
     finished: () => new Set(finishedSet),
-    isCheckpoint: (index) => index < last && (index - first + 1) % n === 0,
+    isCheckpoint: (index) => (index - first + 1) % n === 0 && Math.floor((index - first) / n) < count - 1,
 
     async write(index, img) {
       if (!wroteJob) {

@@ -1,0 +1,162 @@
+/**
+ * Finished movies from a chain: frames streamed into the encoder in segments
+ * (the checkpoint), joined by stream copy — the source's exact rate and frame
+ * count, its audio trimmed to the range, BT.709 tags, nothing left behind.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Image8 } from '../../daemon/src/core/image.ts';
+import { decodeFrames } from '../../daemon/src/io/decode.ts';
+import { createMovieEncoder, joinMovieSegments } from '../../daemon/src/io/encode.ts';
+import { resolveFfmpeg } from '../../daemon/src/io/ffmpeg-binaries.ts';
+import { probeMedia } from '../../daemon/src/io/probe.ts';
+import { makeSampleClip } from '../../daemon/src/io/sample-clip.ts';
+import { runJob } from '../../daemon/src/pipeline/run-job.ts';
+import { SEGMENT_FRAMES_ENV } from '../../daemon/src/pipeline/segmented-movie-sink.ts';
+import type { JobSpecInput } from '../../shared/src/job-spec.ts';
+
+const NTSC = { num: 24000, den: 1001 };
+let dir: string;
+let clip: string;
+
+const ffprobe = (file: string, args: string[]) => JSON.parse(execFileSync(resolveFfmpeg().ffprobe, ['-v', 'error', '-of', 'json', ...args, file], { encoding: 'utf8' }));
+const streams = (file: string) =>
+  ffprobe(file, ['-count_frames', '-show_entries', 'stream=codec_type,codec_name,codec_tag_string,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_read_frames,duration,time_base,color_space,color_primaries,color_transfer,color_range']).streams as Record<string, string>[];
+const videoPts = (file: string) => (ffprobe(file, ['-select_streams', 'v:0', '-show_entries', 'packet=pts']).packets as { pts: number }[]).map((p) => Number(p.pts)).sort((a, b) => a - b);
+
+async function decodeAll(file: string): Promise<Image8[]> {
+  const info = await probeMedia(file);
+  const out: Image8[] = [];
+  for await (const f of decodeFrames(info, { first: 0, last: info.frameCount - 1 })) out.push(f.image);
+  return out;
+}
+
+
+beforeAll(async () => {
+  process.env[SEGMENT_FRAMES_ENV] = '8';
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-chain-movie-'));
+  clip = path.join(dir, 'clip.mp4');
+  // testsrc2 with a 440 Hz tone, 30 frames at 24000/1001 (NTSC film rate).
+  await makeSampleClip(clip, { width: 64, height: 48, frames: 30, fps: 24000 / 1001, audio: true, scene: 'testsrc2' });
+});
+
+const stylizeUp = (out: string, extra: Partial<JobSpecInput> = {}): JobSpecInput => ({
+  effect: 'stylize', params: { temporal: 0.8 }, device: 'cpu', input: { path: clip },
+  output: { dir: path.join(dir, out), format: 'mp4', movieName: 'out.mp4' }, then: [{ effect: 'upscale', params: { scale: 2 } }], ...extra,
+});
+
+describe('stylize → ×2 → H.264 in one pass', () => {
+  it('has the source frame count, exact 24000/1001, the audio, BT.709 tags; no leftovers', async () => {
+    const src = streams(clip);
+    expect(src.find((s) => s.codec_type === 'video')).toMatchObject({ r_frame_rate: '24000/1001', nb_read_frames: '30' });
+    const r = await runJob(stylizeUp('full'));
+    expect(r).toMatchObject({ movie: 'out.mp4', pattern: null, fpsRational: '24000/1001', width: 128, height: 96, frames: { first: 0, last: 29, count: 30 } });
+    const movie = path.join(dir, 'full', 'out.mp4');
+    const [v, a] = [streams(movie).find((s) => s.codec_type === 'video')!, streams(movie).find((s) => s.codec_type === 'audio')];
+    expect(v).toMatchObject({
+      codec_name: 'h264', width: 128, height: 96, pix_fmt: 'yuv420p', r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001', nb_read_frames: '30',
+      color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709', color_range: 'tv',
+    });
+    // Four segments joined: every timestamp exactly k·1001 in 1/24000 s (a drifting join would show here).
+    expect(v.time_base).toBe('1/24000');
+    expect(videoPts(movie)).toEqual(Array.from({ length: 30 }, (_, k) => k * 1001));
+    expect(a).toMatchObject({ codec_name: 'aac' });
+    expect(Math.abs(Number(a!.duration) - (30 * 1001) / 24000)).toBeLessThan(0.03);
+    // Only the movie and its record remain: no frames, no segments, no state images.
+    expect(fs.readdirSync(path.join(dir, 'full')).sort()).toEqual(['out.mp4', 'out.mp4.result.json']);
+  }, 120_000);
+
+  it('frame k of the movie is source frame k across every segment join (an identity clip: frame k is a solid colour)', async () => {
+    const id = path.join(dir, 'identity.mp4');
+    const colour = (k: number) => [(8 * k) % 256, (255 - 8 * k + 1024) % 256, (37 * k) % 256];
+    execFileSync(resolveFfmpeg().ffmpeg, [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', "color=c=black:s=32x24:r=24000/1001,format=rgb24,geq=r='mod(8*N,256)':g='mod(255-8*N+1024,256)':b='mod(37*N,256)',trim=end_frame=30",
+      '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', id,
+    ]);
+    await runJob({ effect: 'upscale', device: 'cpu', input: { path: id }, output: { dir: path.join(dir, 'identity'), format: 'mp4', movieName: 'out.mp4' } });
+    const frames = await decodeAll(path.join(dir, 'identity', 'out.mp4'));
+    expect(frames).toHaveLength(30);
+    frames.forEach((f, k) => {
+      const c = colour(k);
+      const centre = ((f.height / 2) * f.width + f.width / 2) * 3;
+      for (let ch = 0; ch < 3; ch++) expect(Math.abs(f.data[centre + ch] - c[ch])).toBeLessThanOrEqual(6);
+    });
+  }, 60_000);
+
+  it('a frame range keeps its own count and rate, and the audio of that range only', async () => {
+    const r = await runJob(stylizeUp('range', { input: { path: clip, frames: { first: 7, last: 22 } } }));
+    expect(r.frames).toEqual({ first: 7, last: 22, count: 16 });
+    const movie = path.join(dir, 'range', 'out.mp4');
+    const [v, a] = [streams(movie).find((s) => s.codec_type === 'video')!, streams(movie).find((s) => s.codec_type === 'audio')!];
+    expect(v).toMatchObject({ nb_read_frames: '16', r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001' });
+    expect(Math.abs(Number(a.duration) - (16 * 1001) / 24000)).toBeLessThan(0.03);
+  }, 60_000);
+
+  it('H.265 (hvc1) and ProRes 4444 (.mov) the same way', async () => {
+    const h = await runJob(stylizeUp('hevc', { input: { path: clip, frames: { first: 0, last: 9 } }, output: { dir: path.join(dir, 'hevc'), format: 'h265', movieName: 'out.mp4', crf: 28 } }));
+    const hv = streams(path.join(dir, 'hevc', h.movie!)).find((s) => s.codec_type === 'video')!;
+    expect(hv).toMatchObject({ codec_name: 'hevc', codec_tag_string: 'hvc1', nb_read_frames: '10', avg_frame_rate: '24000/1001', color_primaries: 'bt709' });
+    const p = await runJob(stylizeUp('prores', { input: { path: clip, frames: { first: 0, last: 9 } }, output: { dir: path.join(dir, 'prores'), format: 'prores', movieName: 'out.mov' } }));
+    const pv = streams(path.join(dir, 'prores', p.movie!));
+    expect(pv.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'prores', nb_read_frames: '10', avg_frame_rate: '24000/1001', color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709' });
+    expect(pv.some((s) => s.codec_type === 'audio')).toBe(true);
+  }, 60_000);
+
+  it('keepFrames keeps the PNG frames beside the movie', async () => {
+    const r = await runJob({ effect: 'upscale', device: 'cpu', input: { path: clip, frames: { first: 0, last: 4 } }, output: { dir: path.join(dir, 'keep'), format: 'mp4', movieName: 'out.mp4', keepFrames: true } });
+    expect(r.pattern).toBe(path.join('.out.mp4.frames', 'frame_%06d.png'));
+    expect(fs.readdirSync(path.join(dir, 'keep', '.out.mp4.frames')).filter((f) => f.endsWith('.png'))).toHaveLength(5);
+  });
+});
+
+describe('resume in process', () => {
+  it('a cancelled chain resumes at its first unfinished segment and ends identical; another job does not reuse its segments', async () => {
+    const job = stylizeUp('resume', { input: { path: clip, frames: { first: 0, last: 23 } } });
+    const whole = await runJob({ ...job, output: { ...job.output, dir: path.join(dir, 'whole') } });
+    const ac = new AbortController();
+    const logs: string[] = [];
+    await expect(runJob(job, { signal: ac.signal, onProgress: (p) => p.done >= 18 && ac.abort() })).rejects.toThrow();
+    const parts = fs.readdirSync(path.join(dir, 'resume', '.out.mp4.parts')).filter((f) => f.startsWith('segment_')).sort();
+    expect(parts).toEqual(['segment_000000-000007.mp4', 'segment_000008-000015.mp4']); // no partial third segment
+    expect(fs.existsSync(path.join(dir, 'resume', 'out.mp4'))).toBe(false);
+    const again = await runJob(job, { log: (l) => logs.push(l) });
+    expect(logs.join('\n')).toMatch(/resuming out\.mp4: 2 of 3 segments \(16 frames\)/);
+    expect(again.frames.count).toBe(whole.frames.count);
+    expect(fs.readFileSync(path.join(dir, 'resume', 'out.mp4')).equals(fs.readFileSync(path.join(dir, 'whole', 'out.mp4')))).toBe(true);
+
+    // Same folder, other settings: the old segments are not taken for the new job's.
+    const ac2 = new AbortController();
+    await expect(runJob(job, { signal: ac2.signal, onProgress: (p) => p.done >= 10 && ac2.abort() })).rejects.toThrow();
+    const other = await runJob({ ...job, then: [{ effect: 'upscale', params: { scale: 3 } }] }, { log: (l) => logs.push(l) });
+    expect(logs.join('\n')).toMatch(/segments of another job or other settings; starting over/);
+    expect([other.width, other.height]).toEqual([192, 144]);
+    const v = streams(path.join(dir, 'resume', 'out.mp4')).find((s) => s.codec_type === 'video')!;
+    expect(v).toMatchObject({ width: 192, height: 144, nb_read_frames: '24' });
+  }, 120_000);
+});
+
+describe('joining segments', () => {
+  it('ten segments at 30000/1001 (frame times not whole microseconds) join with exact timestamps and no re-encode', async () => {
+    const jdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-join-'));
+    const rate = { num: 30000, den: 1001 };
+    const segs = [];
+    for (let s = 0; s < 10; s++) {
+      const file = path.join(jdir, `seg${s}.mp4`);
+      const enc = createMovieEncoder({ path: file, width: 32, height: 32, fps: rate, codec: 'h264', inputChannels: 3, preset: 'ultrafast' });
+      for (let f = 0; f < 4; f++) await enc.write({ width: 32, height: 32, channels: 3, data: new Uint8Array(32 * 32 * 3).fill((s * 4 + f) * 6) });
+      await enc.finish();
+      segs.push({ path: file, frames: 4 });
+    }
+    const out = path.join(jdir, 'joined.mp4');
+    await joinMovieSegments({ segments: segs, path: out, fps: rate, codec: 'h264' });
+    const v = streams(out)[0];
+    expect(v).toMatchObject({ nb_read_frames: '40', r_frame_rate: '30000/1001', avg_frame_rate: '30000/1001', time_base: '1/30000' });
+    expect(videoPts(out)).toEqual(Array.from({ length: 40 }, (_, k) => k * 1001));
+    const frames = await decodeAll(out);
+    expect(frames.map((f) => Math.round(f.data[0] / 6))).toEqual(Array.from({ length: 40 }, (_, k) => k));
+    expect(fs.readdirSync(jdir).filter((f) => f.startsWith('.'))).toEqual([]); // no list or temp file left
+  }, 60_000);
+});
