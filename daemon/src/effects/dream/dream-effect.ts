@@ -32,7 +32,7 @@ export function dreamSettings(params: Record<string, unknown>): DreamSettings {
 /** One line per octave: size and objective at its start → after its steps. */
 export function formatTrace(trace: OctaveTrace[]): string {
   return trace
-    .map((o) => `${o.width}×${o.height}${o.tiles > 1 ? ` (${o.tiles} tiles)` : ''}: ${o.objectives[0]?.toFixed(3) ?? '–'} → ${(o.final ?? o.objectives.at(-1))?.toFixed(3) ?? '–'}`)
+    .map((o) => `${o.width}×${o.height}${o.tiles > 1 ? ` (${o.tiles} tiles)` : ''}: ${(o.initial ?? o.objectives[0])?.toFixed(3) ?? '–'} → ${(o.final ?? o.objectives.at(-1))?.toFixed(3) ?? '–'}`)
     .join('; ');
 }
 
@@ -62,7 +62,7 @@ export const dreamEffect: Effect = {
     const flow = new BuiltinFlowEstimator({ preset: 'fast' });
     let prev: { source: Image8; dream: Image8 } | null = null;
     let firstTrace: OctaveTrace[] | null = null;
-    let frames = 0;
+    let carriedFrames = 0;
     let trustedSum = 0;
     return {
       model: opened.record,
@@ -77,14 +77,15 @@ export const dreamEffect: Effect = {
           const carried = carriedStart({ previousDream: prev.dream, previousSource: prev.source, source, ...flows }, temporal);
           start = carried.start;
           trustedSum += carried.trustedShare;
+          carriedFrames++;
         }
         const trace: OctaveTrace[] = [];
-        const out = await dreamPlanes(start, opened.net, { ...settings, seed: mixSeed(settings.seed, frame.index) }, { signal: setup.signal, trace });
+        // The first frame also measures the objective per octave (for the log and result.json).
+        const out = await dreamPlanes(start, opened.net, { ...settings, seed: mixSeed(settings.seed, frame.index) }, { signal: setup.signal, trace, measure: !firstTrace });
         if (!firstTrace) {
           firstTrace = trace;
           setup.log(`dream: frame ${frame.index}: ${formatTrace(trace)}`);
         }
-        frames++;
         const img = planesToImage8(out);
         // State from exactly what is written, so a resume rebuilds the same state.
         if (temporal > 0) prev = { source, dream: img };
@@ -96,8 +97,8 @@ export const dreamEffect: Effect = {
       extra: () => ({
         dream: {
           ...opened.info,
-          ...(firstTrace ? { octaves: firstTrace.map((o) => ({ width: o.width, height: o.height, tiles: o.tiles, objectiveStart: o.objectives[0] ?? null, objectiveLast: o.objectives.at(-1) ?? null })) } : {}),
-          ...(temporal > 0 ? { temporal: { flow: flow.name, meanTrustedShare: frames > 1 ? trustedSum / (frames - 1) : null } } : {}),
+          ...(firstTrace ? { octaves: firstTrace.map((o) => ({ width: o.width, height: o.height, tiles: o.tiles, objectiveStart: o.initial ?? null, objectiveEnd: o.final ?? null })) } : {}),
+          ...(temporal > 0 ? { temporal: { flow: flow.name, meanTrustedShare: carriedFrames ? trustedSum / carriedFrames : null } } : {}),
         },
       }),
       dispose: () => opened.dispose(),

@@ -42,6 +42,8 @@ export interface OpenDreamOptions {
   tile?: number;
   /** Memory budget of one gradient evaluation, MB. */
   memoryMb?: number;
+  /** onnxruntime intra-op threads (default: all cores). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -104,7 +106,7 @@ export async function openDreamOn(c: DreamClassifier, opts: OpenDreamOptions): P
   const guide = Boolean(opts.guide);
   const step = buildDreamStepModel(c.model, { layers, inputName: c.table.input, guide });
   const names = layers.map((l) => (l.weight !== undefined && l.weight !== 1 ? `${l.name}:${l.weight}` : l.name)).join(', ');
-  const session = await createModelSession(encodeModel(step), `${c.record.id} dream step (${names})`, { device: opts.device });
+  const session = await createModelSession(encodeModel(step), `${c.record.id} dream step (${names})`, { device: opts.device, ...(opts.threads ? { threads: opts.threads } : {}) });
   try {
     const map = dreamInputMap(c.record);
     if (map.origin === 'assumed') log(`dream: ${map.summary}`);

@@ -31,7 +31,8 @@ export interface OctaveTrace {
   height: number;
   /** Objective before each step (the first is the octave's starting point). */
   objectives: number[];
-  /** Objective after the last step (only when `measureFinal` is set). */
+  /** Objective before the first step and after the last, both without jitter (only when `measure` is set). */
+  initial?: number;
   final?: number;
   tiles: number;
 }
@@ -40,8 +41,12 @@ export interface DreamRunOptions {
   signal?: AbortSignal;
   /** Receives one record per octave, smallest first. */
   trace?: OctaveTrace[];
-  /** Evaluate the objective once more after each octave's last step (costs one gradient per octave). */
-  measureFinal?: boolean;
+  /**
+   * Evaluate the objective without jitter before each octave's first step and
+   * after its last (two more gradient evaluations per octave): the steps' own
+   * values are taken at random rolls, which shift the objective a little.
+   */
+  measure?: boolean;
 }
 
 /**
@@ -79,6 +84,7 @@ export async function dreamPlanes(img: PlanarImage, net: DreamNetwork, s: DreamS
     }
     const trace: OctaveTrace = { width: w, height: h, objectives: [], tiles: 1 };
     const plane: PlanarImage = { data: cur, channels: 3, height: h, width: w };
+    if (opts.measure) trace.initial = (await pixelGradient(net, plane, 0, 0)).objective;
     for (let it = 0; it < s.iterations; it++) {
       opts.signal?.throwIfAborted();
       const dx = randomOffset(rng, Math.min(s.jitter, w - 1));
@@ -93,7 +99,7 @@ export async function dreamPlanes(img: PlanarImage, net: DreamNetwork, s: DreamS
       for (let i = 0; i < cur.length; i++) cur[i] += g[i]! * k;
       clampInPlace(cur, 0, 255);
     }
-    if (opts.measureFinal) trace.final = (await pixelGradient(net, plane, 0, 0)).objective;
+    if (opts.measure) trace.final = (await pixelGradient(net, plane, 0, 0)).objective;
     opts.trace?.push(trace);
     detail = new Float32Array(cur.length);
     for (let i = 0; i < cur.length; i++) detail[i] = cur[i]! - base[i]!;
