@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DreamLayerError } from '../../../shared/src/errors.ts';
 import type { Image8 } from '../../../daemon/src/core/image.ts';
 import type { DreamNetwork } from '../../../daemon/src/effects/dream/dream-gradient.ts';
 import { layerTable } from '../../../daemon/src/effects/dream/dream-layers.ts';
@@ -144,5 +145,21 @@ describe('dreaming on a real picture', () => {
     } finally {
       await opened.dispose();
     }
+  });
+
+  it('refuses a layer behind an operator the gradient cannot pass, naming it (and dreams on the layers before it)', async () => {
+    const g = new GraphBuilder('with_tanh', { opset: 13 });
+    const x = g.input('image', 'float32', [1, 3, 'H', 'W']);
+    const conv = g.node('Conv', [x, g.constant(new Float32Array(4 * 3 * 9).fill(0.1), [4, 3, 3, 3]), g.constant([0, 0, 0, 0], [4])], { pads: [1, 1, 1, 1] }, { outputs: ['conv'] });
+    const relu = g.node('Relu', [conv], {}, { outputs: ['relu'] });
+    g.output(g.node('Tanh', [relu], {}, { outputs: ['squash'] }), 'squash');
+    const model = g.build();
+    const c: DreamClassifier = { record: { id: 'with-tanh', path: 'with-tanh', sha256: '' }, model, table: layerTable(model) };
+    const err = await openDreamOn(c, { layers: 'squash', device: 'cpu' }).catch((e) => e);
+    expect(err).toBeInstanceOf(DreamLayerError);
+    expect((err as DreamLayerError).code).toBe('MODEL_CONTRACT');
+    expect((err as DreamLayerError).message).toContain('Tanh');
+    const ok = await openDreamOn(c, { layers: 'relu', device: 'cpu' });
+    await ok.dispose();
   });
 });

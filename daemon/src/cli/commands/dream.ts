@@ -35,9 +35,18 @@ export function parseCenter(text: string): [number, number] {
   return [parts[0]!, parts[1]!];
 }
 
+/** The default layers, or none when the model has no layer to dream on (the listing still shows every layer). */
+function safeDefault(table: LayerTable): { name: string }[] {
+  try {
+    return defaultLayers(table);
+  } catch {
+    return [];
+  }
+}
+
 /** The table `--list-layers` prints (one line per layer; * marks the default, + the contact sheet's picks). */
 export function formatLayerTable(table: LayerTable): string {
-  const def = new Set(defaultLayers(table).map((l) => l.name));
+  const def = new Set(safeDefault(table).map((l) => l.name));
   const sheet = new Set(sheetLayers(table).map((l) => l.name));
   const shape = (l: LayerTable['layers'][number]) => (l.height !== null ? `${l.channels ?? '?'}×${l.height}×${l.width}` : l.channels !== null ? `${l.channels}` : '?');
   const nameW = Math.max(4, ...table.layers.map((l) => l.name.length));
@@ -73,7 +82,7 @@ export function register(program: Command): void {
     async intercept(input, opts) {
       if (opts.listLayers) {
         const c = await loadClassifier(opts.model as string | undefined);
-        if (opts.json) process.stdout.write(JSON.stringify({ model: c.record, input: c.table.input, reference: c.table.reference, default: defaultLayers(c.table), layers: c.table.layers }) + '\n');
+        if (opts.json) process.stdout.write(JSON.stringify({ model: c.record, input: c.table.input, reference: c.table.reference, default: safeDefault(c.table), layers: c.table.layers }) + '\n');
         else process.stdout.write(`${c.record.id}\n${formatLayerTable(c.table)}\n`);
         return true;
       }
