@@ -101,6 +101,8 @@ export async function runDreamZoom(spec: ZoomJobSpec, ctx: ZoomRunContext = {}):
   const step: ZoomStep = { zoom: spec.zoom, center: spec.center ?? [0.5, 0.5], rotate: spec.rotate ?? 0 };
   const n = spec.framesOut;
   const indexOf = (t: number) => (spec.reverse ? n - 1 - t : t);
+  // The PNG-checkpoint sink (not the streaming movie sink): --reverse writes frames last to first, and
+  // resuming needs the exact previous frame back.
   const sink = createFrameSink(output, 8);
   const finished = sink.finished();
   let done = 0;
