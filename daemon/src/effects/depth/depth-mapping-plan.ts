@@ -74,6 +74,7 @@ export async function planDepthMapping(opts: MappingPlanOptions): Promise<Mappin
   const windowFrames = Math.max(1, opts.windowSeconds * opts.fps);
   const count = mode === 'clip' ? CLIP_SAMPLES : Math.min(MAX_SLIDING_SAMPLES, Math.max(CLIP_SAMPLES, Math.ceil(((range.last - range.first + 1) / windowFrames) * SAMPLES_PER_WINDOW)));
   const frames = sampleFrames(range.first, range.last, count);
+  opts.log?.(`depth: sampling ${frames.length} frames over ${range.first}:${range.last} for the ${mode} normalisation…`);
   const t0 = performance.now();
   const planes: Float32Array[] = [];
   const keys: MappingKey[] = [];
