@@ -10,8 +10,8 @@ import { rng, render, textureFn } from './helpers.ts';
 describe('DIS internals', () => {
   it('medianSparse equals a sorted-window median everywhere (clipped windows on the border)', () => {
     const r = rng(4);
-    const cols = 9, rows = 7;
-    const u = Float32Array.from({ length: cols * rows }, () => r() * 10 - 5), v = Float32Array.from({ length: cols * rows }, () => r());
+    const cols = 60, rows = 40; // 2204 full windows; u has many ties, v none
+    const u = Float32Array.from({ length: cols * rows }, () => Math.floor(r() * 4)), v = Float32Array.from({ length: cols * rows }, () => r() * 10 - 5);
     const ref = (a: Float32Array) => a.map((_, o) => {
       const x = o % cols, y = Math.floor(o / cols), w: number[] = [];
       for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (y + dy >= 0 && y + dy < rows && x + dx >= 0 && x + dx < cols) w.push(a[(y + dy) * cols + x + dx]);

@@ -92,7 +92,7 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
       const sparse: SparseFlow = { ...grid, u: pool.f32(`su@${s}`, m), v: pool.f32(`sv@${s}`, m) };
       const i1ext = padReplicate(i1, border, pool, `ext@${s}`);
       patchInverseSearch({ i0, i1ext, border, gx, gy }, u, v, p.search, sparse, pool, `search@${s}`);
-      if (p.sparseMedian) medianSparse(sparse);
+      if (p.sparseMedian) medianSparse(sparse, pool.f32(`median@${s}`, m));
       densify(i0, i1ext, border, sparse, psz, p.search.stride, u, v, pool, `densify@${s}`);
       trace?.(s, 'densify', u, v, w, h);
     }

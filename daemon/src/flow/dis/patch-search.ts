@@ -198,8 +198,8 @@ export function patchInverseSearch(
           if (nb === 0 ? c === 0 : a === 0) continue;
           const kn = nb === 0 ? k - dir : k - dir * cols;
           const nu = su[kn], nv = sv[kn];
-          // A neighbour (almost) equal to the current vector cannot win.
-          if ((nu - u) * (nu - u) + (nv - v) * (nv - v) < 1e-4) continue;
+          // A neighbour within 0.1 px of the current vector would lead the descent to the same place.
+          if ((nu - u) * (nu - u) + (nv - v) * (nv - v) < 0.01) continue;
           const cost = evalPatch(lv, px, py, nu, nv, psz, meanNorm, gxs, gys);
           if (cost < best) { best = cost; u = nu; v = nv; g1 = grad[0]; g2 = grad[1]; }
         }
