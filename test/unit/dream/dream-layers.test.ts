@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DreamLayerError } from '../../../shared/src/errors.ts';
 import { checkLayers, defaultLayers, layerStride, layerTable, parseLayerSpec, sheetLayers } from '../../../daemon/src/effects/dream/dream-layers.ts';
 import { ASSUMED_INPUT, dreamInputMap, gradientToPixels, toNetworkInput } from '../../../daemon/src/effects/dream/dream-input.ts';
+import { rollPlanes } from '../../../daemon/src/effects/dream/planar-ops.ts';
 import { drawText, fitText, glyphPixel, textWidth } from '../../../daemon/src/effects/dream/label-font.ts';
 import { formatLayerTable } from '../../../daemon/src/cli/commands/dream.ts';
 import { readModelFile } from '../../../daemon/src/onnx/proto.ts';
@@ -87,6 +88,21 @@ describe('pixels ↔ network input', () => {
     const gp = gradientToPixels(g, tfslim);
     expect(gp.reduce((s, gi, i) => s + gi * v[i]!, 0)).toBeCloseTo(lhs, 5);
     expect(dreamInputMap({ id: '/x/unknown.onnx', path: '/x', sha256: '1' })).toBe(ASSUMED_INPUT);
+  });
+
+  it('rolls (the jitter) on the way in and back on the way out, like np.roll', () => {
+    const w = 7;
+    const h = 5;
+    const img = { data: Float32Array.from({ length: 3 * w * h }, (_, i) => (i * 37) % 101), channels: 3, height: h, width: w };
+    const rolled = rollPlanes(img, 2, -3);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      expect(rolled.data[c * w * h + ((y - 3 + h) % h) * w + ((x + 2) % w)]).toBe(img.data[c * w * h + y * w + x]);
+    }
+    const google = dreamInputMap({ id: 'googlenet', path: '/x', sha256: '0' });
+    for (const [dx, dy] of [[2, -3], [-9, 4], [0, 0]]) {
+      expect(toNetworkInput(img.data, google, w, h, dx, dy)).toEqual(toNetworkInput(rollPlanes(img, dx, dy).data, google, w, h));
+      expect(gradientToPixels(img.data, google, w, h, dx, dy)).toEqual(rollPlanes({ ...img, data: gradientToPixels(img.data, google, w, h) }, -dx, -dy).data);
+    }
   });
 });
 

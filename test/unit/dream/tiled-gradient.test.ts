@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pixelGradient, type DreamNetwork } from '../../../daemon/src/effects/dream/dream-gradient.ts';
 import { loadClassifier, openDreamOn, type OpenedDream } from '../../../daemon/src/effects/dream/dream-network.ts';
 import { gradientTiles } from '../../../daemon/src/effects/dream/gradient-tiles.ts';
-import { image8ToPlanes } from '../../../daemon/src/effects/dream/planar-ops.ts';
+import { image8ToPlanes, rollPlanes } from '../../../daemon/src/effects/dream/planar-ops.ts';
 import type { Image8 } from '../../../daemon/src/core/image.ts';
 import { readImage, resizeImage } from '../../../daemon/src/io/image-file.ts';
 import type { PlanarImage } from '../../../daemon/src/runtime/tiling.ts';
@@ -95,6 +95,14 @@ describe('tiled dream gradient', () => {
         }
       }
     }
+  });
+
+  it('with a roll, is the gradient of the rolled picture rolled back', async () => {
+    const whole: DreamNetwork = { ...opened.net, tile: 1024 };
+    const a = await pixelGradient(whole, img, 7, -5);
+    const b = await pixelGradient(whole, rollPlanes(img, 7, -5), 0, 0);
+    expect(a.gradient).toEqual(rollPlanes({ ...img, data: b.gradient }, -7, 5).data);
+    expect(a.objective).toBe(b.objective);
   });
 
   it('detects a one-pixel shift of the grid (the tolerance is tight enough to matter)', async () => {

@@ -11,7 +11,7 @@ import type { Feeds, ModelSession } from '../../runtime/model-session.ts';
 import type { PlanarImage } from '../../runtime/tiling.ts';
 import { gradientToPixels, toNetworkInput, type DreamInputMap } from './dream-input.ts';
 import { gradientTiles } from './gradient-tiles.ts';
-import { cropPlanes, rollPlanes } from './planar-ops.ts';
+import { cropPlanes } from './planar-ops.ts';
 
 /** Everything a gradient evaluation needs. */
 export interface DreamNetwork {
@@ -57,8 +57,7 @@ async function runStep(net: DreamNetwork, x: Float32Array, h: number, w: number)
  */
 export async function pixelGradient(net: DreamNetwork, img: PlanarImage, dx = 0, dy = 0): Promise<GradientResult> {
   const { height: h, width: w } = img;
-  const rolled = dx || dy ? rollPlanes(img, dx, dy) : img;
-  const x: PlanarImage = { ...rolled, data: toNetworkInput(rolled.data, net.map) };
+  const x: PlanarImage = { ...img, data: toNetworkInput(img.data, net.map, w, h, dx, dy) };
   const tiles = gradientTiles(h, w, net.tile, net.overlap, net.align);
   let gNet: Float32Array;
   let objective = 0;
@@ -92,6 +91,5 @@ export async function pixelGradient(net: DreamNetwork, img: PlanarImage, dx = 0,
       objective += (r.objective * wsum) / n;
     }
   }
-  const gPx: PlanarImage = { data: gradientToPixels(gNet, net.map), channels: 3, height: h, width: w };
-  return { gradient: dx || dy ? rollPlanes(gPx, -dx, -dy).data : gPx.data, objective, tiles: tiles.length };
+  return { gradient: gradientToPixels(gNet, net.map, w, h, dx, dy), objective, tiles: tiles.length };
 }

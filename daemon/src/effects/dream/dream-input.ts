@@ -71,29 +71,52 @@ export function dreamInputMap(record: ModelRecord, catalog?: Catalog): DreamInpu
   return image ? inputMapFromContract(image, entry!.id) : ASSUMED_INPUT;
 }
 
-/** Planar RGB pixels (0..255) → the network's planar input. */
-export function toNetworkInput(px: Float32Array, map: DreamInputMap, out?: Float32Array): Float32Array {
-  const n = px.length / 3;
-  const dst = out ?? new Float32Array(px.length);
+/**
+ * Planar RGB pixels (0..255) of a width × height image → the network's planar
+ * input, rolled by (dx, dy) on the way (np.roll: content moves by +dx, +dy,
+ * wrapping around) — one pass for the jitter and the conversion.
+ */
+export function toNetworkInput(px: Float32Array, map: DreamInputMap, width = px.length / 3, height = 1, dx = 0, dy = 0): Float32Array {
+  const n = width * height;
+  const dst = new Float32Array(3 * n);
+  const sx = ((dx % width) + width) % width;
+  const sy = ((dy % height) + height) % height;
   for (let c = 0; c < 3; c++) {
     const s = map.scale[c]!;
     const o = map.offset[c]!;
     const from = map.order[c]! * n;
     const to = c * n;
-    for (let i = 0; i < n; i++) dst[to + i] = px[from + i]! * s + o;
+    for (let y = 0; y < height; y++) {
+      // Output row y reads source row y − sy; output column x reads source column x − sx.
+      const srcRow = from + ((y - sy + height) % height) * width;
+      const dstRow = to + y * width;
+      for (let x = 0; x < sx; x++) dst[dstRow + x] = px[srcRow + x - sx + width]! * s + o;
+      for (let x = sx; x < width; x++) dst[dstRow + x] = px[srcRow + x - sx]! * s + o;
+    }
   }
   return dst;
 }
 
-/** The gradient with respect to the network input → the gradient with respect to the RGB pixels (chain rule). */
-export function gradientToPixels(g: Float32Array, map: DreamInputMap, out?: Float32Array): Float32Array {
-  const n = g.length / 3;
-  const dst = out ?? new Float32Array(g.length);
+/**
+ * The gradient with respect to the (rolled) network input → the gradient with
+ * respect to the RGB pixels of the unrolled image: chain rule through the
+ * affine map, and the roll undone (pixel p was at p + (dx, dy) in the network input).
+ */
+export function gradientToPixels(g: Float32Array, map: DreamInputMap, width = g.length / 3, height = 1, dx = 0, dy = 0): Float32Array {
+  const n = width * height;
+  const dst = new Float32Array(3 * n);
+  const sx = ((dx % width) + width) % width;
+  const sy = ((dy % height) + height) % height;
   for (let c = 0; c < 3; c++) {
     const s = map.scale[c]!;
     const from = c * n;
     const to = map.order[c]! * n;
-    for (let i = 0; i < n; i++) dst[to + i] = g[from + i]! * s;
+    for (let y = 0; y < height; y++) {
+      const srcRow = from + ((y + sy) % height) * width;
+      const dstRow = to + y * width;
+      for (let x = 0; x < width - sx; x++) dst[dstRow + x] = g[srcRow + x + sx]! * s;
+      for (let x = width - sx; x < width; x++) dst[dstRow + x] = g[srcRow + x + sx - width]! * s;
+    }
   }
   return dst;
 }

@@ -10,7 +10,6 @@ export function rollPlanes(img: PlanarImage, dx: number, dy: number): PlanarImag
   const { width: w, height: h, channels: ch, data } = img;
   const sx = ((dx % w) + w) % w;
   const sy = ((dy % h) + h) % h;
-  if (sx === 0 && sy === 0) return { ...img, data: data.slice() };
   const out = new Float32Array(data.length);
   for (let c = 0; c < ch; c++) {
     const base = c * w * h;
@@ -18,8 +17,8 @@ export function rollPlanes(img: PlanarImage, dx: number, dy: number): PlanarImag
       const src = base + y * w;
       const dst = base + ((y + sy) % h) * w;
       // Row y moves to row y+sy; within it, [0, w-sx) goes to [sx, w) and the rest wraps to the front.
-      out.set(data.subarray(src, src + w - sx), dst + sx);
-      out.set(data.subarray(src + w - sx, src + w), dst);
+      for (let x = 0; x < w - sx; x++) out[dst + sx + x] = data[src + x]!;
+      for (let x = w - sx; x < w; x++) out[dst + x - (w - sx)] = data[src + x]!;
     }
   }
   return { ...img, data: out };
