@@ -78,15 +78,23 @@ export async function planDepthMapping(opts: MappingPlanOptions): Promise<Mappin
   const t0 = performance.now();
   const planes: Float32Array[] = [];
   const keys: MappingKey[] = [];
-  for await (const f of sampledFrames(opts, frames)) {
-    const p = await opts.infer(f);
+  const record = (index: number, p: DepthPlane) => {
     planes.push(p.data);
-    if (cache.size < MAX_CACHED) cache.set(f.index, p);
+    if (cache.size < MAX_CACHED) cache.set(index, p);
     if (mode === 'sliding') {
       const s = frameStats(p.data, lp, hp);
-      keys.push({ frame: f.index, lo: s.lo, hi: s.hi });
+      keys.push({ frame: index, lo: s.lo, hi: s.hi });
     }
+  };
+  // One network run in flight while the next sample is decoded and prepared (runs complete in call order).
+  let pending: Promise<void> | null = null;
+  for await (const f of sampledFrames(opts, frames)) {
+    const run = opts.infer(f).then((p) => record(f.index, p));
+    run.catch(() => undefined); // rethrown where it is awaited; never an unhandled rejection if an earlier run fails first
+    if (pending) await pending;
+    pending = run;
   }
+  if (pending) await pending;
   const { mapping, stats } = clipMapping(planes, lp, hp);
   opts.log?.(`depth: ${mode} normalisation from ${planes.length} sampled frames in ${((performance.now() - t0) / 1000).toFixed(1)} s: raw ${stats.min.toFixed(4)}…${stats.max.toFixed(4)}, p${lp}=${stats.lo.toFixed(4)}, p${hp}=${stats.hi.toFixed(4)}`);
   const base = { mode, lowPercentile: lp, highPercentile: hp, sampledFrames: planes.length, raw: stats };
