@@ -53,6 +53,7 @@ const ODD_EVEN = [[1, 4, 7, 9], [1, 4, 8, 10]];
 const CASES: Case[] = [
   { op: 'Conv', label: '3×3, pads 1 (adjoint as a Conv)', model: () => net(4, conv(4, 6, [3, 3], { pads: [1, 1, 1, 1] })), sizes: ODD_EVEN, reference: 'ort', uses: ['Conv'], avoids: ['ConvTranspose'] },
   { op: 'Conv', label: 'depthwise 3×3, dilation 2, asymmetric pads (adjoint as a Conv)', model: () => net(4, conv(4, 4, [3, 3], { pads: [2, 1, 2, 2], dilations: [2, 2] }, 4)), sizes: ODD_EVEN, reference: 'ort', avoids: ['ConvTranspose'] },
+  { op: 'Conv', label: 'grouped (group 2), 3×2 kernel, SAME_LOWER stride 1 (adjoint as a Conv)', model: () => net(4, conv(4, 6, [3, 2], { auto_pad: 'SAME_LOWER' }, 2)), sizes: ODD_EVEN, reference: 'ort', avoids: ['ConvTranspose'] },
   { op: 'Conv', label: '1×1 with pads 1 (pad beyond the kernel span: ConvTranspose)', model: () => net(4, conv(4, 6, [1, 1], { pads: [1, 0, 0, 1] })), sizes: ODD_EVEN, reference: 'ort', uses: ['ConvTranspose'] },
   { op: 'Conv', label: 'stride 2, asymmetric pads', model: () => net(4, conv(4, 6, [3, 3], { pads: [0, 1, 1, 0], strides: [2, 2] })), sizes: ODD_EVEN, reference: 'ort', uses: ['ConvTranspose', 'Slice'] },
   { op: 'Conv', label: 'depthwise (group = C), stride 2, SAME_UPPER', model: () => net(4, conv(4, 4, [3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }, 4)), sizes: ODD_EVEN, reference: 'ort', uses: ['ConvTranspose', 'Max', 'Slice'] },
@@ -70,6 +71,7 @@ const CASES: Case[] = [
   { op: 'MaxPool', label: '3×3/1, pads 1 (overlapping windows)', model: () => net(3, (g, x) => g.node('MaxPool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })), sizes: [[1, 3, 6, 7]], reference: 'ort', distinct: true, uses: ['ScatterElements'] },
   { op: 'MaxPool', label: '3×3/2, SAME_UPPER', model: () => net(3, (g, x) => g.node('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' })), sizes: ODD_EVEN.map((d) => [1, 3, d[2]!, d[3]!]), reference: 'ort', distinct: true },
   { op: 'MaxPool', label: '2×2, dilation 2', model: () => net(3, (g, x) => g.node('MaxPool', [x], { kernel_shape: [2, 2], dilations: [2, 2] })), sizes: [[1, 3, 7, 8]], reference: 'ort', distinct: true },
+  { op: 'AveragePool', label: '3×3/1, pads 1, count_include_pad=0 (GoogLeNet pool5)', model: () => net(3, (g, x) => g.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })), sizes: [[1, 3, 6, 7]], reference: 'ort' },
   { op: 'AveragePool', label: '3×3/2, no pads', model: () => net(3, (g, x) => g.node('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2] })), sizes: ODD_EVEN.map((d) => [1, 3, d[2]!, d[3]!]), reference: 'ort' },
   { op: 'AveragePool', label: '3×3/2, pads 1, count_include_pad=0', model: () => net(3, (g, x) => g.node('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })), sizes: ODD_EVEN.map((d) => [1, 3, d[2]!, d[3]!]), reference: 'ort' },
   { op: 'AveragePool', label: '3×3/2, pads 1, count_include_pad=1', model: () => net(3, (g, x) => g.node('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 })), sizes: ODD_EVEN.map((d) => [1, 3, d[2]!, d[3]!]), reference: 'ort' },
