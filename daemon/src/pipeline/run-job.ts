@@ -119,7 +119,7 @@ async function renderFrames(
   const doneBefore = [...finished].filter((i) => i >= range.first && i <= range.last).length;
   const tracker = new ProgressTracker(total, doneBefore);
   const anyStateful = processors.some((p) => p.stateful);
-  const states = new StateStore(spec.output.dir, processors.map((p, i) => p.stateful && !(i === processors.length - 1 && spec.output.format === 'png')), (i) => sink.isCheckpoint?.(i) ?? false);
+  const states = new StateStore(spec.output.dir, processors.map((p, i) => p.stateful && !(i === processors.length - 1 && spec.output.format === 'png')), sink.isCheckpoint?.bind(sink));
 
   if (resumeAt <= range.last) {
     const decodeFrom = anyStateful && resumeAt > range.first ? resumeAt - 1 : resumeAt;

@@ -3,8 +3,9 @@
  * (a step in the middle of a chain, or any step of a movie output). The last
  * two frames are kept, written atomically, so a job killed at any instant can
  * restore the state after the frame before its resume point. A sink that
- * resumes only at checkpoints (segmented movies) names them with `keep`: the
- * states of the three most recent checkpoint frames are kept as well.
+ * resumes only after checkpoint frames (segmented movies) names them with
+ * `checkpoints`: then only those frames' states are written, and the three
+ * most recent are kept.
  */
 import { readdirSync } from 'node:fs';
 import { rm, unlink } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { readImage, writePng } from '../io/image-file.ts';
 export class StateStore {
   private readonly dir: string;
 
-  constructor(outDir: string, private readonly steps: boolean[], private readonly keep: (index: number) => boolean = () => false) {
+  constructor(outDir: string, private readonly steps: boolean[], private readonly checkpoints?: (index: number) => boolean) {
     this.dir = path.join(outDir, '.dreamlayer-state');
   }
 
@@ -28,18 +29,19 @@ export class StateStore {
   }
 
   async write(step: number, index: number, img: PixelImage): Promise<void> {
+    if (this.checkpoints && !this.checkpoints(index)) return; // never a resume point: no state needed
     const { mkdir } = await import('node:fs/promises');
     await mkdir(this.dir, { recursive: true });
     await writePng(this.file(step, index), img);
-    // keep index and index-1, and the three latest checkpoint frames
+    // keep index and index-1 (with checkpoints: the three latest, since the pipeline runs a few frames ahead of the sink)
     const mine: number[] = [];
     for (const name of safeList(this.dir)) {
       const m = /^step(\d+)_(\d+)\.png$/.exec(name);
       if (m && Number(m[1]) === step) mine.push(Number(m[2]));
     }
-    const checkpoints = mine.filter((i) => this.keep(i)).sort((a, b) => b - a).slice(0, 3);
+    const keep = this.checkpoints ? mine.sort((a, b) => b - a).slice(0, 3) : [index, index - 1];
     for (const i of mine) {
-      if (i < index - 1 && !checkpoints.includes(i)) await unlink(this.file(step, i)).catch(() => undefined);
+      if (i < index && !keep.includes(i)) await unlink(this.file(step, i)).catch(() => undefined);
     }
   }
 

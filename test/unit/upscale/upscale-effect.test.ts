@@ -53,7 +53,7 @@ describe('upscale effect', () => {
       const out = await session.run({ input: { data: rgb8ToChw(source[i], 1 / 255), dims: [1, 3, 32, 48] } });
       const expected = chwToRgb8(out.output.data as Float32Array, 96, 64, 255);
       const got = await readImage(frameFile('esr', i));
-      expect(got.data.reduce((m, v, k) => Math.max(m, Math.abs(v - expected.data[k])), 0)).toBeLessThanOrEqual(1);
+      expect((got.data as Uint8Array).reduce((m, v, k) => Math.max(m, Math.abs(v - expected.data[k])), 0)).toBeLessThanOrEqual(1);
     }
   });
 
