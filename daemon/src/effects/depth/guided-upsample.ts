@@ -22,8 +22,8 @@ export function boxMean(src: Float32Array, w: number, h: number, r: number, out?
     dst.set(src.subarray(0, w * h));
     return dst;
   }
-  // Horizontal pass into a float64 buffer (sums of many floats lose precision in float32).
-  const tmp = new Float64Array(w * h);
+  // Horizontal pass: running sums in doubles, the row means stored as floats.
+  const tmp = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     let acc = 0;
@@ -145,6 +145,9 @@ export function applyCoefficients(a: Float32Array, b: Float32Array, w: number, h
     x1s[X] = x0 < w - 1 ? x0 + 1 : x0;
     fxs[X] = x - x0;
   }
+  // Interpolate the two coefficient rows vertically once per output row, then only horizontally per pixel.
+  const rowA = new Float32Array(w);
+  const rowB = new Float32Array(w);
   for (let Y = 0; Y < H; Y++) {
     let y = (Y + 0.5) * sy - 0.5;
     y = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
@@ -152,17 +155,19 @@ export function applyCoefficients(a: Float32Array, b: Float32Array, w: number, h
     const fy = y - y0;
     const r0 = y0 * w;
     const r1 = (y0 < h - 1 ? y0 + 1 : y0) * w;
+    for (let x = 0; x < w; x++) {
+      const a0 = a[r0 + x];
+      const b0 = b[r0 + x];
+      rowA[x] = a0 + fy * (a[r1 + x] - a0);
+      rowB[x] = b0 + fy * (b[r1 + x] - b0);
+    }
     for (let X = 0, o = Y * W; X < W; X++, o++) {
-      const p00 = r0 + x0s[X];
-      const p01 = r0 + x1s[X];
-      const p10 = r1 + x0s[X];
-      const p11 = r1 + x1s[X];
+      const x0 = x0s[X];
+      const x1 = x1s[X];
       const fx = fxs[X];
-      const at = a[p00] + fx * (a[p01] - a[p00]);
-      const ab = a[p10] + fx * (a[p11] - a[p10]);
-      const bt = b[p00] + fx * (b[p01] - b[p00]);
-      const bb = b[p10] + fx * (b[p11] - b[p10]);
-      dst[o] = (at + fy * (ab - at)) * guide[o] + bt + fy * (bb - bt);
+      const av = rowA[x0] + fx * (rowA[x1] - rowA[x0]);
+      const bv = rowB[x0] + fx * (rowB[x1] - rowB[x0]);
+      dst[o] = av * guide[o] + bv;
     }
   }
   return dst;
