@@ -109,7 +109,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       log,
       concurrency: opts.concurrency ?? 1,
       progressIntervalMs: opts.progressIntervalMs,
-      prepare: (spec) => confineSpec(spec, paths),
+      prepare: (spec) => confineSpec(spec, paths, engine.listEffects()),
     });
     let port = opts.port ?? DEFAULT_PORT;
     const rateLimit = opts.rateLimit ?? 200;

@@ -12,13 +12,23 @@ import type { FrameUploads } from './frame-uploads.ts';
 import type { PathPolicy } from './path-policy.ts';
 
 /** Applies path confinement to a spec (at submit, and again before each run). */
-export function confineSpec(spec: JobSpec, paths: PathPolicy): JobSpec {
+export function confineSpec(spec: JobSpec, paths: PathPolicy, effects: readonly EffectDescriptor[] = []): JobSpec {
+  // File parameters (e.g. dream's guide image) are read by the effect: confine them like the input.
+  const confineParams = (effect: string, params: Record<string, unknown>) => {
+    const desc = effects.find((e) => e.name === effect);
+    const out = { ...params };
+    for (const p of desc?.params ?? []) {
+      if (p.type === 'string' && p.isPath && typeof out[p.name] === 'string' && out[p.name] !== '') out[p.name] = paths.check(out[p.name] as string, 'input');
+    }
+    return out;
+  };
   return {
     ...spec,
+    params: confineParams(spec.effect, spec.params),
     input: { ...spec.input, path: paths.check(spec.input.path, 'input') },
     output: { ...spec.output, dir: paths.check(spec.output.dir, 'output') },
     model: paths.checkModel(spec.model),
-    then: spec.then.map((s) => ({ ...s, model: paths.checkModel(s.model) })),
+    then: spec.then.map((s) => ({ ...s, params: confineParams(s.effect, s.params), model: paths.checkModel(s.model) })),
   };
 }
 
@@ -52,7 +62,7 @@ export function prepareSubmission(job: SubmitJob, deps: { paths: PathPolicy; upl
   } else {
     input = job.input;
   }
-  const spec = confineSpec({ ...job, input }, deps.paths);
+  const spec = confineSpec({ ...job, input }, deps.paths, deps.effects);
   checkEffects(spec, deps.effects);
   return { spec, uploadId };
 }

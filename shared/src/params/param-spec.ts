@@ -8,7 +8,7 @@ export type ParamSpec =
   | { name: string; label: string; help: string; type: 'integer'; min: number; max: number; default: number; cli?: string }
   | { name: string; label: string; help: string; type: 'boolean'; default: boolean; cli?: string }
   | { name: string; label: string; help: string; type: 'enum'; options: readonly string[]; default: string; cli?: string }
-  | { name: string; label: string; help: string; type: 'string'; default: string; cli?: string };
+  | { name: string; label: string; help: string; type: 'string'; default: string; cli?: string; /** A file the effect reads: the daemon confines it like the input path. */ isPath?: boolean };
 
 export interface EffectDescriptor {
   name: string;

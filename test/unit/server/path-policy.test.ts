@@ -83,3 +83,20 @@ describe('PathPolicy', () => {
     expect(isInside('/a/b', '/a/b/c')).toBe(true);
   });
 });
+
+describe('file parameters', () => {
+  it('confines an effect parameter marked isPath (dream guide image) like the input', async () => {
+    const { confineSpec } = await import('../../../daemon/src/server/job-submission.ts');
+    const { PathPolicy } = await import('../../../daemon/src/server/path-policy.ts');
+    const { DREAM } = await import('../../../shared/src/params/dream.ts');
+    const os = await import('node:os');
+    const fsm = await import('node:fs');
+    const pathm = await import('node:path');
+    const root = fsm.realpathSync(fsm.mkdtempSync(pathm.join(os.tmpdir(), 'dl-guide-')));
+    const policy = new PathPolicy([root], []);
+    const spec = { effect: 'dream', params: { guide: '/etc/hostname' }, device: 'auto' as const, input: { path: pathm.join(root, 'a.png') }, output: { dir: pathm.join(root, 'out'), format: 'png' as const }, then: [] };
+    expect(() => confineSpec(spec, policy, [DREAM])).toThrow(expect.objectContaining({ code: 'PATH_NOT_ALLOWED' }));
+    const ok = confineSpec({ ...spec, params: { guide: pathm.join(root, 'g.png') } }, policy, [DREAM]);
+    expect(ok.params.guide).toBe(pathm.join(root, 'g.png'));
+  });
+});
