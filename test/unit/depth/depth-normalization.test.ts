@@ -90,6 +90,22 @@ describe('clip normalisation (one mapping per clip)', () => {
     expect(plan.takeCached(5)).toBeUndefined(); // taken once, then forgotten
   });
 
+  it('decodes a short range in one pass and a long one by seeking to each sample', async () => {
+    const calls: [number, number][] = [];
+    const spy = (first: number, last: number) => {
+      calls.push([first, last]);
+      return readFrames(first, last);
+    };
+    await planDepthMapping({ mode: 'clip', lowPercentile: 0, highPercentile: 100, windowSeconds: 4, fps: 10, range: { first: 0, last: 19 }, readFrames: spy, infer: fakeNetwork().infer });
+    expect(calls).toEqual([[0, 19]]);
+    calls.length = 0;
+    const net = fakeNetwork();
+    await planDepthMapping({ mode: 'clip', lowPercentile: 0, highPercentile: 100, windowSeconds: 4, fps: 10, range: { first: 0, last: 9999 }, readFrames: spy, infer: net.infer });
+    expect(calls.length).toBe(32);
+    expect(calls.every(([a, b]) => a === b)).toBe(true);
+    expect(net.calls).toEqual(sampleFrames(0, 9999, 32));
+  });
+
   it('gives every frame the same mapping, so a static surface keeps its grey level when a near object enters', async () => {
     const net = fakeNetwork();
     const plan = await planDepthMapping({ mode: 'clip', lowPercentile: 0, highPercentile: 100, windowSeconds: 4, fps: 10, range: { first: 0, last: 19 }, readFrames, infer: net.infer });

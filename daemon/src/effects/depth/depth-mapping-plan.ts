@@ -42,11 +42,17 @@ export interface MappingPlan {
   record(): Record<string, unknown>;
 }
 
+/**
+ * Beyond this many frames between samples, a seek per sample (a process start plus decoding from the
+ * previous keyframe, typically under a few hundred frames) is cheaper than decoding every frame.
+ */
+const SEEK_STRIDE = 150;
+
 /** Streams the sampled frames: one decode pass when they are dense, single-frame seeks when sparse. */
 async function* sampledFrames(opts: MappingPlanOptions, frames: number[]): AsyncGenerator<VideoFrame> {
   const want = new Set(frames);
   const span = opts.range.last - opts.range.first + 1;
-  if (span <= 8 * frames.length || span <= 300) {
+  if (span / frames.length <= SEEK_STRIDE) {
     for await (const f of opts.readFrames(frames[0], frames[frames.length - 1])) {
       opts.signal?.throwIfAborted();
       if (want.has(f.index)) yield f;
