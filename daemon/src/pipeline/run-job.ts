@@ -110,7 +110,6 @@ async function renderFrames(
   spec: JobSpec, info: MediaInfo, range: { first: number; last: number }, processors: FrameProcessor[],
   allParams: Record<string, unknown>[], outSize: { width: number; height: number }, started: number, ctx: RunContext,
 ): Promise<ResultRecord> {
-  const first = processors[0];
   const sink = createFrameSink(spec.output, spec.output.bits, { range, fps: info.fps, fingerprint: jobFingerprint(spec, info, range), signal: ctx.signal, log: ctx.log });
   const finished = sink.finished();
   const total = range.last - range.first + 1;
@@ -181,7 +180,6 @@ async function renderFrames(
       throw e;
     }
   }
-  void first;
   ctx.onProgress?.({ ...tracker.snapshot('encode'), etaSeconds: 0 });
   const outputs = await sink.finish({ first: range.first, last: range.last, fps: info.fps, width: outSize.width, height: outSize.height, source: info, signal: ctx.signal });
   await states.clear();
