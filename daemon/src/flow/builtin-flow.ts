@@ -59,7 +59,8 @@ export function computeBuiltinFlow(a: FloatImage, b: FloatImage, opts: BuiltinFl
 
 /**
  * {@link FlowEstimator} around {@link computeBuiltinFlow}. It keeps its working buffers (about 30 MB
- * at 1024×436) between calls, so use one instance per stream of equally sized frames.
+ * at 1024×436) between calls — one instance per stream of frames is the cheap way to use it; a change
+ * of frame size simply reallocates them.
  */
 export class BuiltinFlowEstimator implements FlowEstimator {
   readonly name: string;
