@@ -36,11 +36,11 @@ async function decodeAll(file: string): Promise<Image8[]> {
 
 
 beforeAll(async () => {
-  process.env[SEGMENT_FRAMES_ENV] = '8';
+  process.env[SEGMENT_FRAMES_ENV] = '4';
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-chain-movie-'));
   clip = path.join(dir, 'clip.mp4');
-  // testsrc2 with a 440 Hz tone, 30 frames at 24000/1001 (NTSC film rate).
-  await makeSampleClip(clip, { width: 64, height: 48, frames: 30, fps: 24000 / 1001, audio: true, scene: 'testsrc2' });
+  // testsrc2 with a 440 Hz tone, 24 frames at 24000/1001 (NTSC film rate).
+  await makeSampleClip(clip, { width: 64, height: 48, frames: 24, fps: 24000 / 1001, audio: true, scene: 'testsrc2' });
 });
 
 const stylizeUp = (out: string, extra: Partial<JobSpecInput> = {}): JobSpecInput => ({
@@ -51,20 +51,20 @@ const stylizeUp = (out: string, extra: Partial<JobSpecInput> = {}): JobSpecInput
 describe('stylize → ×2 → H.264 in one pass', () => {
   it('has the source frame count, exact 24000/1001, the audio, BT.709 tags; no leftovers', async () => {
     const src = streams(clip);
-    expect(src.find((s) => s.codec_type === 'video')).toMatchObject({ r_frame_rate: '24000/1001', nb_read_frames: '30' });
+    expect(src.find((s) => s.codec_type === 'video')).toMatchObject({ r_frame_rate: '24000/1001', nb_read_frames: '24' });
     const r = await runJob(stylizeUp('full'));
-    expect(r).toMatchObject({ movie: 'out.mp4', pattern: null, fpsRational: '24000/1001', width: 128, height: 96, frames: { first: 0, last: 29, count: 30 } });
+    expect(r).toMatchObject({ movie: 'out.mp4', pattern: null, fpsRational: '24000/1001', width: 128, height: 96, frames: { first: 0, last: 23, count: 24 } });
     const movie = path.join(dir, 'full', 'out.mp4');
     const [v, a] = [streams(movie).find((s) => s.codec_type === 'video')!, streams(movie).find((s) => s.codec_type === 'audio')];
     expect(v).toMatchObject({
-      codec_name: 'h264', width: 128, height: 96, pix_fmt: 'yuv420p', r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001', nb_read_frames: '30',
+      codec_name: 'h264', width: 128, height: 96, pix_fmt: 'yuv420p', r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001', nb_read_frames: '24',
       color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709', color_range: 'tv',
     });
-    // Four segments joined: every timestamp exactly k·1001 in 1/24000 s (a drifting join would show here).
+    // Six segments joined: every timestamp exactly k·1001 in 1/24000 s (a drifting join would show here).
     expect(v.time_base).toBe('1/24000');
-    expect(videoPts(movie)).toEqual(Array.from({ length: 30 }, (_, k) => k * 1001));
+    expect(videoPts(movie)).toEqual(Array.from({ length: 24 }, (_, k) => k * 1001));
     expect(a).toMatchObject({ codec_name: 'aac' });
-    expect(Math.abs(Number(a!.duration) - (30 * 1001) / 24000)).toBeLessThan(0.03);
+    expect(Math.abs(Number(a!.duration) - (24 * 1001) / 24000)).toBeLessThan(0.03);
     // Only the movie and its record remain: no frames, no segments, no state images.
     expect(fs.readdirSync(path.join(dir, 'full')).sort()).toEqual(['out.mp4', 'out.mp4.result.json']);
   }, 120_000);
@@ -87,21 +87,21 @@ describe('stylize → ×2 → H.264 in one pass', () => {
   }, 60_000);
 
   it('a frame range keeps its own count and rate, and the audio of that range only', async () => {
-    const r = await runJob(stylizeUp('range', { input: { path: clip, frames: { first: 7, last: 22 } } }));
-    expect(r.frames).toEqual({ first: 7, last: 22, count: 16 });
+    const r = await runJob(stylizeUp('range', { input: { path: clip, frames: { first: 5, last: 17 } } }));
+    expect(r.frames).toEqual({ first: 5, last: 17, count: 13 });
     const movie = path.join(dir, 'range', 'out.mp4');
     const [v, a] = [streams(movie).find((s) => s.codec_type === 'video')!, streams(movie).find((s) => s.codec_type === 'audio')!];
-    expect(v).toMatchObject({ nb_read_frames: '16', r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001' });
-    expect(Math.abs(Number(a.duration) - (16 * 1001) / 24000)).toBeLessThan(0.03);
+    expect(v).toMatchObject({ nb_read_frames: '13', r_frame_rate: '24000/1001', avg_frame_rate: '24000/1001' });
+    expect(Math.abs(Number(a.duration) - (13 * 1001) / 24000)).toBeLessThan(0.03);
   }, 60_000);
 
   it('H.265 (hvc1) and ProRes 4444 (.mov) the same way', async () => {
-    const h = await runJob(stylizeUp('hevc', { input: { path: clip, frames: { first: 0, last: 9 } }, output: { dir: path.join(dir, 'hevc'), format: 'h265', movieName: 'out.mp4', crf: 28 } }));
+    const h = await runJob(stylizeUp('hevc', { input: { path: clip, frames: { first: 0, last: 7 } }, output: { dir: path.join(dir, 'hevc'), format: 'h265', movieName: 'out.mp4', crf: 28 } }));
     const hv = streams(path.join(dir, 'hevc', h.movie!)).find((s) => s.codec_type === 'video')!;
-    expect(hv).toMatchObject({ codec_name: 'hevc', codec_tag_string: 'hvc1', nb_read_frames: '10', avg_frame_rate: '24000/1001', color_primaries: 'bt709' });
-    const p = await runJob(stylizeUp('prores', { input: { path: clip, frames: { first: 0, last: 9 } }, output: { dir: path.join(dir, 'prores'), format: 'prores', movieName: 'out.mov' } }));
+    expect(hv).toMatchObject({ codec_name: 'hevc', codec_tag_string: 'hvc1', nb_read_frames: '8', avg_frame_rate: '24000/1001', color_primaries: 'bt709' });
+    const p = await runJob(stylizeUp('prores', { input: { path: clip, frames: { first: 0, last: 7 } }, output: { dir: path.join(dir, 'prores'), format: 'prores', movieName: 'out.mov' } }));
     const pv = streams(path.join(dir, 'prores', p.movie!));
-    expect(pv.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'prores', nb_read_frames: '10', avg_frame_rate: '24000/1001', color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709' });
+    expect(pv.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'prores', nb_read_frames: '8', avg_frame_rate: '24000/1001', color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709' });
     expect(pv.some((s) => s.codec_type === 'audio')).toBe(true);
   }, 60_000);
 
@@ -114,27 +114,27 @@ describe('stylize → ×2 → H.264 in one pass', () => {
 
 describe('resume in process', () => {
   it('a cancelled chain resumes at its first unfinished segment and ends identical; another job does not reuse its segments', async () => {
-    const job = stylizeUp('resume', { input: { path: clip, frames: { first: 0, last: 23 } } });
+    const job = stylizeUp('resume', { input: { path: clip, frames: { first: 0, last: 11 } } });
     const whole = await runJob({ ...job, output: { ...job.output, dir: path.join(dir, 'whole') } });
     const ac = new AbortController();
     const logs: string[] = [];
-    await expect(runJob(job, { signal: ac.signal, onProgress: (p) => p.done >= 18 && ac.abort() })).rejects.toThrow();
+    await expect(runJob(job, { signal: ac.signal, onProgress: (p) => p.done >= 9 && ac.abort() })).rejects.toThrow();
     const parts = fs.readdirSync(path.join(dir, 'resume', '.out.mp4.parts')).filter((f) => f.startsWith('segment_')).sort();
-    expect(parts).toEqual(['segment_000000-000007.mp4', 'segment_000008-000015.mp4']); // no partial third segment
+    expect(parts).toEqual(['segment_000000-000003.mp4', 'segment_000004-000007.mp4']); // no partial third segment
     expect(fs.existsSync(path.join(dir, 'resume', 'out.mp4'))).toBe(false);
     const again = await runJob(job, { log: (l) => logs.push(l) });
-    expect(logs.join('\n')).toMatch(/resuming out\.mp4: 2 of 3 segments \(16 frames\)/);
+    expect(logs.join('\n')).toMatch(/resuming out\.mp4: 2 of 3 segments \(8 frames\)/);
     expect(again.frames.count).toBe(whole.frames.count);
     expect(fs.readFileSync(path.join(dir, 'resume', 'out.mp4')).equals(fs.readFileSync(path.join(dir, 'whole', 'out.mp4')))).toBe(true);
 
     // Same folder, other settings: the old segments are not taken for the new job's.
     const ac2 = new AbortController();
-    await expect(runJob(job, { signal: ac2.signal, onProgress: (p) => p.done >= 10 && ac2.abort() })).rejects.toThrow();
+    await expect(runJob(job, { signal: ac2.signal, onProgress: (p) => p.done >= 5 && ac2.abort() })).rejects.toThrow();
     const other = await runJob({ ...job, then: [{ effect: 'upscale', params: { scale: 3 } }] }, { log: (l) => logs.push(l) });
     expect(logs.join('\n')).toMatch(/segments of another job or other settings; starting over/);
     expect([other.width, other.height]).toEqual([192, 144]);
     const v = streams(path.join(dir, 'resume', 'out.mp4')).find((s) => s.codec_type === 'video')!;
-    expect(v).toMatchObject({ width: 192, height: 144, nb_read_frames: '24' });
+    expect(v).toMatchObject({ width: 192, height: 144, nb_read_frames: '12' });
   }, 120_000);
 });
 
