@@ -50,7 +50,8 @@ export function resultFileName(out: OutputSpec): string {
 export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined, movie?: SegmentedSinkContext): FrameSink {
   if (out.format === 'png') {
     const pattern = framePattern('frame', 6, 'png');
-    const writer = new FrameSequenceWriter(out.dir, { pattern, bits });
+    // zlib level 3: a third less CPU than the default 6 for files about 7 % larger.
+    const writer = new FrameSequenceWriter(out.dir, { pattern, bits, compressionLevel: 3 });
     writer.removeStaleTemps();
     return {
       finished: () => new Set(writer.listFinished()),

@@ -13,6 +13,7 @@ import type { Image8, PixelImage, VideoFrame } from '../core/image.ts';
 import { getEffect } from '../effects/registry.ts';
 import type { FrameProcessor } from '../effects/effect.ts';
 import { probeMedia, type MediaInfo } from '../io/probe.ts';
+import { hasEncoder, resolveFfmpeg } from '../io/ffmpeg-binaries.ts';
 import { decodeFrames } from '../io/decode.ts';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic-file.ts';
 import { encodeJpeg } from '../io/image-file.ts';
@@ -59,6 +60,15 @@ export function validateJobSpec(input: JobSpecInput | JobSpec): JobSpec {
     throw new DreamLayerError('PARAM_INVALID', { stage: 'validate', message: `Invalid job: ${problems.join('; ')}.` });
   }
   const spec = parsed.data;
+  if (spec.output.format === 'exr') {
+    // Float EXR frames need ffmpeg's EXR encoder (ffmpeg ≥ 5); the bundled 4.1 has none, and no EXR writer is wired yet.
+    const ff = resolveFfmpeg();
+    throw new DreamLayerError('FORMAT_UNSUPPORTED', {
+      stage: 'validate',
+      message: `EXR output is not available (ffmpeg ${ff.version}${hasEncoder('exr') ? '' : ' has no EXR encoder'}).`,
+      hint: 'Write 16-bit PNG frames (--format png --bits 16): they hold 65,536 levels and import into After Effects as a sequence.',
+    });
+  }
   for (const step of [{ effect: spec.effect, params: spec.params }, ...spec.then]) {
     const eff = getEffect(step.effect);
     const res = resolveParams(eff.descriptor.params, step.params);
