@@ -27,7 +27,7 @@ const REFINE = { alpha: 20, delta: 5, gamma: 10, iterations: 4, sorIterations: 5
 export function builtinFlowParams(preset: BuiltinFlowPreset): DisParams {
   switch (preset) {
     case 'fast':
-      return { finestScale: 2, minFinestSide: 200, coarsestScale: null, sparseMedian: true, search: { patchSize: 8, stride: 4, iterations: 16, meanNormalization: true }, refine: { ...REFINE } };
+      return { finestScale: 2, minFinestSide: 160, coarsestScale: null, sparseMedian: true, search: { patchSize: 8, stride: 4, iterations: 16, meanNormalization: true }, refine: { ...REFINE } };
     case 'medium':
       return { finestScale: 1, minFinestSide: 400, coarsestScale: null, sparseMedian: true, search: { patchSize: 8, stride: 3, iterations: 25, meanNormalization: true }, refine: { ...REFINE } };
     case 'accurate':
