@@ -11,7 +11,7 @@ export const MATTE: EffectDescriptor = {
   formats: ['png', 'prores'],
   params: [
     { name: 'family', label: 'Model family', help: "What kind of segmentation model --model is: 'auto' reads it from the model (instance = Mask R-CNN, semantic = class map, person, salient object).", type: 'enum', options: ['auto', 'instance', 'semantic', 'person', 'salient'], default: 'auto', cli: '--family' },
-    { name: 'assist', label: 'Assisting model', help: 'A second segmentation model (catalog id or .onnx file, e.g. u2netp) whose map is averaged with the main model near the subject; empty = none.', type: 'string', default: '', cli: '--assist' },
+    { name: 'assist', label: 'Assisting model', help: 'A second segmentation model (catalog id or .onnx file, e.g. u2netp) combined with the main one near the subject: what either model sees there is kept; empty = none.', type: 'string', default: '', cli: '--assist' },
     { name: 'classes', label: 'Classes', help: 'Comma-separated classes to matte, e.g. "person,car" (empty = any class the model knows).', type: 'string', default: '', cli: '--classes' },
     { name: 'point', label: 'Point', help: 'X,Y in source pixels of a point on the subject in the first frame (what you click in the panel).', type: 'string', default: '', cli: '--point' },
     { name: 'box', label: 'Box', help: 'X0,Y0,X1,Y1 in source pixels of a box around the subject in the first frame.', type: 'string', default: '', cli: '--box' },

@@ -24,7 +24,7 @@ import type { Segmenter } from './segmenter.ts';
 
 export interface TrackerOptions {
   segmenter: Segmenter;
-  /** A second model (person or salient) whose map is averaged with the subject's near it. */
+  /** A second model (person or salient) whose map joins the subject's near it (see `fusion`). */
   assist?: Segmenter | null;
   /** Optical flow; null = assume no motion. */
   flow: FlowEstimator | null;
@@ -68,7 +68,7 @@ export interface FrameInfo {
 
 const COVER_FRACTION = 0.3; // a region mostly inside the prediction belongs to the subject…
 const HIT_FRACTION = 0.1; // …and so does one that holds a good part of the prediction
-const CLAMP_RADIUS = 2; // px: neighbourhood of the fresh alpha that bounds the carried one
+const CLAMP_RADIUS = 4; // px: neighbourhood of the fresh alpha that bounds the carried one
 const WHOLE_FRACTION = 0.8; // a region this much within reach of the prediction is taken whole
 
 export class MatteTracker {
@@ -113,7 +113,7 @@ export class MatteTracker {
       if (this.o.flow) {
         const flow = await flowToPrevious(this.o.flow, frame, prev, this.o.flowMaxSide ?? 448, this.o.signal);
         predicted = warpPlane(prevAlpha, flow).plane;
-        confidence = flowConfidence(frame, prev, flow);
+        confidence = flowConfidence(frame, prev, flow, 0.15);
       } else {
         predicted = prevAlpha;
         confidence = new Float32Array(W * H).fill(1);
@@ -165,14 +165,21 @@ export class MatteTracker {
       return { c, inter, iou: inter / (c.area + pb.area - inter), cover: inter / c.area, hit: inter / pb.area };
     });
     let keep: Candidate[];
+    const gate = this.o.segmenter.family === 'instance' ? null : this.gate(predicted, pb.area);
     if (this.o.segmenter.family === 'instance') {
       const best = scored.filter((s) => s.iou >= 0.1).sort((a, b) => b.iou - a.iou)[0];
       keep = best ? [best.c] : [];
     } else {
-      keep = scored.filter((s) => s.cover >= COVER_FRACTION || s.hit >= HIT_FRACTION).map((s) => s.c);
+      // Also keep a region lying entirely within reach of the prediction: a part of the subject that the
+      // model split off (a head above a thin neck) or that an earlier frame missed comes back.
+      const within = (c: Candidate) => {
+        let near = 0;
+        for (let i = 0; i < gate!.length; i++) if (c.mask.data[i] >= 0.5 && gate![i] > 0) near++;
+        return near >= WHOLE_FRACTION * c.area;
+      };
+      keep = scored.filter((s) => s.cover >= COVER_FRACTION || s.hit >= HIT_FRACTION || (s.inter > 0 || s.c.area < pb.area) && within(s.c)).map((s) => s.c);
     }
     this.lastInfo = { roi, candidates: res.candidates.length, chosen: keep.length, lost: keep.length === 0, reacquired: false };
-    const gate = this.o.segmenter.family === 'instance' ? null : this.gate(predicted, pb.area);
     let fresh: Plane;
     if (gate) {
       // A region lying mostly near the prediction is the subject, moved: take it whole (no lag when the
@@ -213,7 +220,7 @@ export class MatteTracker {
     return g;
   }
 
-  /** Averages the subject map with the assisting model's map, inside the gate. */
+  /** Joins the assisting model's map (inside the gate) to the subject's map: max, or mean. */
   private async fuseAssist(frame: Image8, roi: Roi, fresh: Plane, gate: Float32Array): Promise<Plane> {
     const a = await this.o.assist!.segment(frame, roi, null);
     const map = a.maps.get(1) ?? [...a.maps.values()][0];
