@@ -89,6 +89,8 @@ export interface ResultRecord {
   movie: string | null;
   params: Record<string, unknown>;
   timing: { seconds: number; framesPerSecond: number };
+  /** The ffmpeg that decoded and encoded (a newer one on the PATH is preferred to the bundled one). */
+  ffmpeg?: { version: string; source: 'system' | 'bundled' };
   /** Effect-specific extras (depth mapping, matte candidates…). */
   extra?: Record<string, unknown>;
 }

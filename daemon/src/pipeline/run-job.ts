@@ -85,6 +85,8 @@ export async function runJob(specInput: JobSpecInput | JobSpec, ctx: RunContext 
   const started = performance.now();
   const spec = validateJobSpec(specInput);
   const device = parseDevice(spec.device);
+  const ff = resolveFfmpeg();
+  log(`ffmpeg ${ff.version} (${ff.source}): ${ff.ffmpeg}`);
   const info = await probeMedia(spec.input.path, { sequenceFps: spec.input.fps, signal: ctx.signal });
   const range = validateRange(info, spec.input.frames);
   await ensureWritableDir(spec.output.dir);
@@ -211,6 +213,7 @@ async function renderFrames(
     movie: outputs.movie,
     params: spec.then.length ? { ...allParams[0], then: spec.then.map((s, i) => ({ effect: s.effect, model: processors[i + 1].model?.id ?? null, params: allParams[i + 1] })) } : allParams[0],
     timing: { seconds, framesPerSecond: (total - doneBefore) / Math.max(seconds, 1e-9) },
+    ffmpeg: { version: resolveFfmpeg().version, source: resolveFfmpeg().source },
     ...(Object.keys(extra).length ? { extra } : {}),
   };
   await writeFileAtomic(path.join(spec.output.dir, resultFileName(spec.output)), JSON.stringify(record, null, 2) + '\n');
