@@ -14,6 +14,7 @@
  * Options (argv when run directly, or env for `npm run bench chain`):
  *   --frames A:B   (BENCH_CHAIN_FRAMES)  default: the whole clip
  *   --model ID|F   (BENCH_CHAIN_MODEL)   super-resolution model; default Lanczos
+ *   --rounds N     (BENCH_CHAIN_ROUNDS)  default 1; rounds alternate the order (ABBA) against drifting load
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -82,51 +83,108 @@ function option(argv: string[], name: string, env: string): string | undefined {
   return i >= 0 ? argv[i + 1] : process.env[env];
 }
 
-export async function main(argv: string[] = []): Promise<Record<string, number>> {
+/**
+ * CPU seconds used by this process's finished children and their own children (Linux: /proc/self/stat
+ * cutime + cstime), or null elsewhere. Wall time on a shared machine swings with other people's load;
+ * CPU time is the work each variant really does.
+ */
+function childCpuSeconds(): number | null {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+interface VariantRun {
+  seconds: number;
+  cpuSeconds: number | null;
+  peakBytes: number;
+  finalBytes: number;
+  steps?: { stylize: number; upscale: number; encode: number };
+}
+
+async function runChain(dir: string, frames: string, model: string | undefined): Promise<VariantRun> {
+  fs.mkdirSync(dir, { recursive: true });
+  const cpu0 = childCpuSeconds();
+  const poll = pollPeak(dir);
+  const out = path.join(dir, 'out.mp4');
+  const seconds = await cli(['stylize', CLIP, '--frames', frames, '--temporal', '0.8', '--upscale', '2', ...(model ? ['--upscale-model', model] : []), '-o', out]);
+  const peakBytes = poll.stop();
+  const cpu1 = childCpuSeconds();
+  return { seconds, cpuSeconds: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0, peakBytes, finalBytes: fs.statSync(out).size };
+}
+
+async function runFiles(dir: string, frames: string, model: string | undefined, fps: { num: number; den: number }, count: number): Promise<VariantRun> {
+  fs.mkdirSync(dir, { recursive: true });
+  const cpu0 = childCpuSeconds();
+  const self0 = process.cpuUsage();
+  const poll = pollPeak(dir);
+  const styled = path.join(dir, 'styled');
+  const upscaled = path.join(dir, 'upscaled');
+  const out = path.join(dir, 'out.mp4');
+  const stylize = await cli(['stylize', CLIP, '--frames', frames, '--temporal', '0.8', '-o', styled]);
+  const upscale = await cli(['upscale', path.join(styled, 'frame_%06d.png'), '--scale', '2', ...(model ? ['--model', model] : []), '-o', upscaled]);
+  const t = performance.now();
+  await encodeSequenceToMovie({ dir: upscaled, pattern: 'frame_%06d.png', firstIndex: 0, count, path: out, fps, codec: 'h264' });
+  const encode = (performance.now() - t) / 1000;
+  const peakBytes = poll.stop();
+  const cpu1 = childCpuSeconds();
+  const self = process.cpuUsage(self0);
+  const cpuSeconds = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 + (self.user + self.system) / 1e6;
+  return { seconds: stylize + upscale + encode, cpuSeconds, peakBytes, finalBytes: fs.statSync(out).size, steps: { stylize, upscale, encode } };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function main(argv: string[] = []): Promise<Record<string, number | null>> {
   const info = await probeMedia(CLIP);
   const frames = option(argv, '--frames', 'BENCH_CHAIN_FRAMES') ?? `0:${info.frameCount - 1}`;
   const model = option(argv, '--model', 'BENCH_CHAIN_MODEL');
+  const rounds = Math.max(1, Number(option(argv, '--rounds', 'BENCH_CHAIN_ROUNDS') ?? 1));
   const [first, last] = frames.split(':').map(Number);
   const count = last - first + 1;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-bench-chain-'));
-  const chainDir = path.join(work, 'chain');
-  const filesDir = path.join(work, 'files');
-  fs.mkdirSync(chainDir);
-  fs.mkdirSync(filesDir);
-  console.log(`${path.basename(CLIP)} frames ${frames} (${count}), stylize builtin:toon temporal 0.8 → ×2 ${model ?? 'Lanczos-3'} → H.264 CRF 18; ${os.cpus().length} cores`);
+  console.log(`${path.basename(CLIP)} frames ${frames} (${count}), stylize builtin:toon temporal 0.8 → ×2 ${model ?? 'Lanczos-3'} → H.264 CRF 18; ${os.cpus().length} cores; ${rounds} round(s), ABBA order`);
+  const chains: VariantRun[] = [];
+  const files: VariantRun[] = [];
   try {
-    // One pass.
-    let poll = pollPeak(chainDir);
-    const chainOut = path.join(chainDir, 'out.mp4');
-    const chainSeconds = await cli(['stylize', CLIP, '--frames', frames, '--temporal', '0.8', '--upscale', '2', ...(model ? ['--upscale-model', model] : []), '-o', chainOut]);
-    const chainPeak = poll.stop();
-    const chainFinal = fs.statSync(chainOut).size;
-
-    // Three steps through files.
-    poll = pollPeak(filesDir);
-    const styled = path.join(filesDir, 'styled');
-    const upscaled = path.join(filesDir, 'upscaled');
-    const filesOut = path.join(filesDir, 'out.mp4');
-    const s1 = await cli(['stylize', CLIP, '--frames', frames, '--temporal', '0.8', '-o', styled]);
-    const s2 = await cli(['upscale', path.join(styled, 'frame_%06d.png'), '--scale', '2', ...(model ? ['--model', model] : []), '-o', upscaled]);
-    const t3 = performance.now();
-    await encodeSequenceToMovie({ dir: upscaled, pattern: 'frame_%06d.png', firstIndex: 0, count, path: filesOut, fps: info.fps, codec: 'h264' });
-    const s3 = (performance.now() - t3) / 1000;
-    const filesPeak = poll.stop();
-    const filesFinal = fs.statSync(filesOut).size;
-    const filesSeconds = s1 + s2 + s3;
-
-    const [a, b] = [await probeMedia(chainOut), await probeMedia(filesOut)];
-    if (a.frameCount !== count || b.frameCount !== count) throw new Error(`frame counts ${a.frameCount} / ${b.frameCount}, expected ${count}`);
-    console.log(`chain (one command)   ${fmt(chainSeconds, 1)} s   peak disk ${mb(chainPeak)}   final ${mb(chainFinal)}   (peak/final ${fmt(chainPeak / chainFinal)})`);
-    console.log(`files (three steps)   ${fmt(filesSeconds, 1)} s = stylize ${fmt(s1, 1)} + upscale ${fmt(s2, 1)} + encode ${fmt(s3, 1)}   peak disk ${mb(filesPeak)}   final ${mb(filesFinal)}`);
-    console.log(`chain vs files: ${fmt(filesSeconds / chainSeconds)}× faster, ${fmt(filesPeak / chainPeak, 1)}× less peak disk   [targets: faster; peak ≈ final file]`);
-    const result = { frames: count, chainSeconds, chainPeakBytes: chainPeak, chainFinalBytes: chainFinal, filesSeconds, stylizeSeconds: s1, upscaleSeconds: s2, encodeSeconds: s3, filesPeakBytes: filesPeak, filesFinalBytes: filesFinal };
-    console.log(JSON.stringify(result));
-    return result;
+    for (let r = 0; r < rounds; r++) {
+      // Alternate the order (chain, files | files, chain …) so a drifting machine load hits both alike.
+      const order = r % 2 === 0 ? ['chain', 'files'] : ['files', 'chain'];
+      for (const which of order) {
+        const dir = path.join(work, `${which}-${r}`);
+        const run = which === 'chain' ? await runChain(dir, frames, model) : await runFiles(dir, frames, model, info.fps, count);
+        const n = (await probeMedia(path.join(dir, 'out.mp4'))).frameCount;
+        if (n !== count) throw new Error(`${which}: ${n} frames in the movie, expected ${count}`);
+        (which === 'chain' ? chains : files).push(run);
+        const cpu = run.cpuSeconds === null ? '' : `, CPU ${fmt(run.cpuSeconds, 1)} s`;
+        const steps = run.steps ? ` (stylize ${fmt(run.steps.stylize, 1)} + upscale ${fmt(run.steps.upscale, 1)} + encode ${fmt(run.steps.encode, 1)})` : '';
+        console.log(`  round ${r + 1} ${which === 'chain' ? 'chain (one command)' : 'files (three steps)'}: ${fmt(run.seconds, 1)} s${steps}${cpu}, peak disk ${mb(run.peakBytes)}, final ${mb(run.finalBytes)}`);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+  const cpuMean = (runs: VariantRun[]) => (runs.every((x) => x.cpuSeconds !== null) ? mean(runs.map((x) => x.cpuSeconds!)) : null);
+  const result = {
+    frames: count,
+    chainSeconds: mean(chains.map((x) => x.seconds)),
+    filesSeconds: mean(files.map((x) => x.seconds)),
+    chainCpuSeconds: cpuMean(chains),
+    filesCpuSeconds: cpuMean(files),
+    chainPeakBytes: Math.max(...chains.map((x) => x.peakBytes)),
+    filesPeakBytes: Math.max(...files.map((x) => x.peakBytes)),
+    finalBytes: chains[0].finalBytes,
+  };
+  const cpuRatio = result.chainCpuSeconds && result.filesCpuSeconds ? `, ${fmt(result.filesCpuSeconds / result.chainCpuSeconds)}× less CPU` : '';
+  console.log(`chain ${fmt(result.chainSeconds, 1)} s vs files ${fmt(result.filesSeconds, 1)} s (mean wall): ${fmt(result.filesSeconds / result.chainSeconds)}× faster${cpuRatio}`);
+  console.log(`peak disk: chain ${mb(result.chainPeakBytes)} (${fmt(result.chainPeakBytes / result.finalBytes)}× the final movie) vs files ${mb(result.filesPeakBytes)} (${fmt(result.filesPeakBytes / result.finalBytes, 0)}×)   [targets: faster; peak ≈ final file]`);
+  console.log(JSON.stringify(result));
+  return result;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));
