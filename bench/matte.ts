@@ -99,6 +99,8 @@ export interface TrackedConfig {
   crop?: boolean;
   flow?: boolean;
   fusion?: 'max' | 'mean';
+  clampRadius?: number;
+  sigma?: number;
 }
 
 let dumpDir: string | undefined;
@@ -134,6 +136,8 @@ async function tracked(cfg: TrackedConfig, clip: Clip): Promise<Row> {
     refine: cfg.refine,
     crop: cfg.crop,
     fusion: cfg.fusion,
+    clampRadius: cfg.clampRadius,
+    confidenceSigma: cfg.sigma,
   });
   const score = new VosScore(clip.width, clip.height);
   const t0 = performance.now();
@@ -149,7 +153,7 @@ async function tracked(cfg: TrackedConfig, clip: Clip): Promise<Row> {
     prev = a;
   }
   const s = score.summary();
-  const label = [cfg.model + (cfg.assist ? `+${cfg.assist}` : ''), cfg.refine === false ? 'no-refine' : '', cfg.crop === false ? 'no-crop' : '', cfg.flow === false ? 'no-flow' : '', cfg.fusion ? `fusion ${cfg.fusion}` : '', `temporal ${cfg.temporal ?? 0.5}`].filter(Boolean).join(' ');
+  const label = [cfg.model + (cfg.assist ? `+${cfg.assist}` : ''), cfg.refine === false ? 'no-refine' : '', cfg.crop === false ? 'no-crop' : '', cfg.flow === false ? 'no-flow' : '', cfg.fusion ? `fusion ${cfg.fusion}` : '', cfg.clampRadius !== undefined ? `clamp ${cfg.clampRadius}` : '', cfg.sigma !== undefined ? `sigma ${cfg.sigma}` : '', `temporal ${cfg.temporal ?? 0.5}`].filter(Boolean).join(' ');
   return { name: `${label} tracked`, J: s.J, F: s.F, shimmer: s.shimmer, flicker: s.flicker, secondsPerFrame: (performance.now() - t0) / 1000 / clip.frames.length, frames: s.frames };
 }
 
@@ -175,6 +179,8 @@ export async function main(argv = process.argv.slice(2)): Promise<Row[]> {
     ['u2netp+selfie', () => tracked({ model: 'u2netp', assist: 'selfie' }, clip)],
     ['selfie+u2netp-norefine', () => tracked({ model: 'selfie', assist: 'u2netp', refine: false }, clip)],
     ['selfie+u2netp-t07', () => tracked({ model: 'selfie', assist: 'u2netp', temporal: 0.7 }, clip)],
+    ['selfie+u2netp-c8', () => tracked({ model: 'selfie', assist: 'u2netp', clampRadius: 8 }, clip)],
+    ['selfie+u2netp-c8s3', () => tracked({ model: 'selfie', assist: 'u2netp', clampRadius: 8, sigma: 0.3, temporal: 0.6 }, clip)],
     ['selfie-t0', () => tracked({ model: 'selfie', temporal: 0 }, clip)],
     ['selfie-norefine', () => tracked({ model: 'selfie', refine: false }, clip)],
     ['selfie-nocrop', () => tracked({ model: 'selfie', crop: false }, clip)],

@@ -41,6 +41,10 @@ export interface TrackerOptions {
   crop?: boolean;
   /** How the assisting map joins the subject's: 'max' (either model) or 'mean' (default 'max'). */
   fusion?: 'max' | 'mean';
+  /** Neighbourhood (px) of the fresh alpha that bounds the carried one (default 4). */
+  clampRadius?: number;
+  /** Colour difference (0..1) at which the flow confidence falls to 1/e (default 0.15). */
+  confidenceSigma?: number;
   /** Longer side of the frames the flow is estimated on (default 448). */
   flowMaxSide?: number;
   log?: (line: string) => void;
@@ -69,6 +73,7 @@ export interface FrameInfo {
 const COVER_FRACTION = 0.3; // a region mostly inside the prediction belongs to the subject…
 const HIT_FRACTION = 0.1; // …and so does one that holds a good part of the prediction
 const CLAMP_RADIUS = 4; // px: neighbourhood of the fresh alpha that bounds the carried one
+const CONFIDENCE_SIGMA = 0.15;
 const WHOLE_FRACTION = 0.8; // a region this much within reach of the prediction is taken whole
 
 export class MatteTracker {
@@ -113,7 +118,7 @@ export class MatteTracker {
       if (this.o.flow) {
         const flow = await flowToPrevious(this.o.flow, frame, prev, this.o.flowMaxSide ?? 448, this.o.signal);
         predicted = warpPlane(prevAlpha, flow).plane;
-        confidence = flowConfidence(frame, prev, flow, 0.15);
+        confidence = flowConfidence(frame, prev, flow, this.o.confidenceSigma ?? CONFIDENCE_SIGMA);
       } else {
         predicted = prevAlpha;
         confidence = new Float32Array(W * H).fill(1);
@@ -138,7 +143,8 @@ export class MatteTracker {
       // As in temporal anti-aliasing, the carried alpha is first clamped to the range of the fresh alpha
       // around each pixel: it can steady an edge that flickers but cannot leave a trail where the fresh
       // matte is flatly 0 or 1 (so a wrong or too-short flow never makes the matte lag).
-      const lo = growAlpha(alpha, -CLAMP_RADIUS).data, hi = growAlpha(alpha, CLAMP_RADIUS).data;
+      const cr = this.o.clampRadius ?? CLAMP_RADIUS;
+      const lo = growAlpha(alpha, -cr).data, hi = growAlpha(alpha, cr).data;
       const k = this.o.temporal;
       const a = alpha.data, p = predicted.data;
       for (let i = 0; i < a.length; i++) {
@@ -228,7 +234,14 @@ export class MatteTracker {
     const out = createPlane(fresh.width, fresh.height);
     const f = fresh.data, m = map.data, o = out.data;
     if (this.o.fusion === 'mean') for (let i = 0; i < o.length; i++) o[i] = 0.5 * (f[i] + m[i] * gate[i]);
-    else for (let i = 0; i < o.length; i++) o[i] = Math.max(f[i], m[i] * gate[i]);
+    else {
+      // The assisting model can add what it sees as subject (≥ 0.5), but its faint values elsewhere would
+      // only lay a haze over the background: below 0.5 it cannot raise the alpha.
+      for (let i = 0; i < o.length; i++) {
+        const a = m[i] * gate[i];
+        o[i] = a >= 0.5 ? Math.max(f[i], a) : f[i];
+      }
+    }
     return out;
   }
 
@@ -262,9 +275,10 @@ export class MatteTracker {
     return fresh;
   }
 
-  /** Guided-filter refinement around the subject, then grow and feather. */
+  /** Guided-filter refinement around the subject, haze removal, then grow and feather. */
   private finish(frame: Image8, fresh: Plane): Plane {
     let alpha = this.o.refine === false ? clamp01({ ...fresh, data: fresh.data.slice() }) : refineAlpha(frame, fresh);
+    alpha = trimHaze(alpha);
     if (this.o.grow) alpha = growAlpha(alpha, this.o.grow);
     if (this.o.feather) alpha = featherAlpha(alpha, this.o.feather);
     return clamp01(alpha);
@@ -303,4 +317,23 @@ export function refineAlpha(frame: Image8, coarse: Plane, opts: { radius?: numbe
   const q = guidedFilter(guide, p, w, h, { radius: r, eps: opts.eps ?? 1e-3, subsample: r >= 4 ? 2 : 1 });
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.data[(y0 + y) * W + x0 + x] = q[y * w + x];
   return clamp01(out);
+}
+
+/**
+ * Removes faint alpha far from the solid matte: partial alpha belongs on the subject's edge (hair, blur),
+ * not as a haze over whatever a soft model map half-saw nearby. Alpha fades to 0 from `band` to 2·band
+ * px away from the α ≥ 0.5 region (band ≈ 3 % of the subject's size, at least 6 px).
+ */
+export function trimHaze(alpha: Plane): Plane {
+  const b = maskBox(alpha);
+  if (!b) return alpha;
+  const band = Math.max(6, 0.03 * Math.max(b.box.x1 - b.box.x0, b.box.y1 - b.box.y0));
+  const d2 = squaredDistance(Array.from(alpha.data, (v) => (v >= 0.5 ? 1 : 0)), alpha.width, alpha.height);
+  const out = alpha.data;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === 0 || d2[i] <= band * band) continue;
+    const d = Math.sqrt(d2[i]);
+    out[i] *= d >= 2 * band ? 0 : (2 * band - d) / band;
+  }
+  return alpha;
 }
