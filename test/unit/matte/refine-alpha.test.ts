@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guidedFilter } from '../../../daemon/src/effects/matte/guided-filter.ts';
-import { refineAlpha } from '../../../daemon/src/effects/matte/matte-tracker.ts';
+import { refineAlpha, trimHaze } from '../../../daemon/src/effects/matte/matte-tracker.ts';
 import { boxMean } from '../../../daemon/src/effects/matte/plane-ops.ts';
 import { featherAlpha, growAlpha, invertAlpha } from '../../../daemon/src/effects/matte/alpha-adjust.ts';
 import { createPlane } from '../../../daemon/src/effects/matte/matte-types.ts';
@@ -134,5 +134,20 @@ describe('grow, feather, invert', () => {
     const inv = invertAlpha(disc);
     expect(inv.data[40 * W + 40]).toBe(0);
     expect(inv.data[0]).toBe(1);
+  });
+});
+
+describe('haze removal', () => {
+  it('drops faint alpha far from the solid matte and keeps the soft edge on it', () => {
+    const W = 120, H = 80;
+    const a = { width: W, height: H, data: discAlpha(W, H, { cx: 40, cy: 40, r: 20, rgb: [0, 0, 0] }) };
+    // A soft fringe just outside the disc (hair) and a faint haze 40 px away.
+    for (let y = 30; y < 50; y++) a.data[y * W + 61] = 0.3;
+    for (let y = 30; y < 50; y++) for (let x = 95; x < 110; x++) a.data[y * W + x] = 0.3;
+    const edge = Array.from(a.data).filter((v) => v > 0.05 && v < 0.95).length;
+    trimHaze(a);
+    expect(a.data[40 * W + 61]).toBeCloseTo(0.3, 5);
+    expect(a.data[40 * W + 100]).toBe(0);
+    expect(Array.from(a.data).filter((v) => v > 0.05 && v < 0.95).length).toBe(edge - 15 * 20);
   });
 });
