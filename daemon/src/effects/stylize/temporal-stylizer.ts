@@ -28,6 +28,7 @@
 import type { FloatImage, Image8 } from '../../core/image.ts';
 import { confidenceMask } from '../../flow/occlusion.ts';
 import { warpBackward } from '../../flow/warp.ts';
+import { resizeFlow } from '../../flow/resize-flow.ts';
 import type { FlowEstimator, FlowField } from '../../flow/types.ts';
 
 export interface TemporalOptions {
@@ -215,11 +216,42 @@ export function unmixFromSource(written: Image8, source: Image8, strength: numbe
   return { width: written.width, height: written.height, channels: 3, data: out };
 }
 
-/** Forward and backward flow between two source frames, as float images. */
-export async function sourceFlows(est: FlowEstimator, prev: Image8, cur: Image8, signal?: AbortSignal): Promise<{ forward: FlowField; backward: FlowField }> {
-  const a = image8ToFloat(prev);
-  const b = image8ToFloat(cur);
-  const forward = await est.estimate(a, b, signal);
-  const backward = await est.estimate(b, a, signal);
+/** 2×2 box average to half size (RGB float): the flow of large frames is estimated at half resolution. */
+function halfSize(img: FloatImage): FloatImage {
+  const w = img.width >> 1;
+  const h = img.height >> 1;
+  const out = new Float32Array(w * h * 3);
+  const src = img.data;
+  const sw = img.width;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = ((2 * y) * sw + 2 * x) * 3;
+      const q = p + sw * 3;
+      const o = (y * w + x) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = 0.25 * (src[p + c] + src[p + 3 + c] + src[q + c] + src[q + 3 + c]);
+    }
+  }
+  return { width: w, height: h, channels: 3, data: out };
+}
+
+/**
+ * Forward and backward flow between two source frames. Frames wider than
+ * `halfAbove` pixels are compared at half size and the flow scaled back up:
+ * a quarter of the work, and the warp of a painted frame needs no finer motion.
+ */
+export async function sourceFlows(est: FlowEstimator, prev: Image8, cur: Image8, signal?: AbortSignal, halfAbove = 480): Promise<{ forward: FlowField; backward: FlowField }> {
+  let a = image8ToFloat(prev);
+  let b = image8ToFloat(cur);
+  const half = prev.width > halfAbove;
+  if (half) {
+    a = halfSize(a);
+    b = halfSize(b);
+  }
+  let forward = await est.estimate(a, b, signal);
+  let backward = await est.estimate(b, a, signal);
+  if (half) {
+    forward = resizeFlow(forward, prev.width, prev.height);
+    backward = resizeFlow(backward, prev.width, prev.height);
+  }
   return { forward, backward };
 }
