@@ -75,9 +75,13 @@ export const upscaleEffect: Effect = {
       stateful: false,
       async process(frame) {
         let img: PixelImage = frame.image;
+        let tiles = 0;
         for (let p = 0; p < plan.passes; p++) {
-          img = await upscaleTiled(img, { tile: plan.tile, context: plan.context, scale: net.scale }, (t) => net.run(t), (_, total) => (tilesPerFrame.count = total));
+          let passTiles = 0;
+          img = await upscaleTiled(img, { tile: plan.tile, context: plan.context, scale: net.scale }, (t) => net.run(t), (_, total) => (passTiles = total));
+          tiles += passTiles;
         }
+        tilesPerFrame.count = tiles;
         return img;
       },
       extra: () => ({ upscale: { method: net.kind === 'direct' ? 'network' : 'network-pre-enlarged', model: record.id, scale, passes: plan.passes, tile: plan.tile, context: plan.context, tilesPerFrame: tilesPerFrame.count } }),
