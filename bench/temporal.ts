@@ -20,8 +20,8 @@ import { BuiltinFlowEstimator } from '../daemon/src/flow/builtin-flow.ts';
 import { toFloat, type FloatImage, type Image8 } from '../daemon/src/core/image.ts';
 import { SHARED, fmt } from './_util.ts';
 
-const CLIPS = ['dance-twirl_854x480_24fps.mp4', 'person-walk_768x432_10fps.mp4', 'bbb-opening_1280x720_24fps.mp4'];
-const STYLES = ['mosaic', 'candy', 'udnie'];
+const CLIPS = (process.env.BENCH_CLIPS ?? 'dance-twirl_854x480_24fps.mp4,person-walk_768x432_10fps.mp4,bbb-opening_1280x720_24fps.mp4').split(',');
+const STYLES = (process.env.BENCH_STYLES ?? 'mosaic,candy,udnie').split(',');
 
 export async function main(): Promise<void> {
   const [a, b] = (process.env.BENCH_FRAMES ?? '0:47').split(':').map(Number);
