@@ -7,17 +7,9 @@
 import { GraphBuilder } from './graph-builder.ts';
 import type { ModelProto } from './proto.ts';
 
-/** mulberry32: a tiny, fast, seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a tiny, fast, seeded PRNG returning floats in [0, 1) (one implementation, in core/). */
+export { seededRandom as mulberry32 } from '../core/seeded-random.ts';
+import { seededRandom as mulberry32 } from '../core/seeded-random.ts';
 
 /** Standard normal samples from a uniform PRNG (Box–Muller). */
 export function gaussian(rng: () => number): () => number {

@@ -3,16 +3,8 @@ import type { FloatImage } from '../../../daemon/src/core/image.ts';
 import type { FlowField } from '../../../daemon/src/flow/types.ts';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from '../../../daemon/src/core/seeded-random.ts';
+import { seededRandom as rng } from '../../../daemon/src/core/seeded-random.ts';
 
 /**
  * A smooth random texture as a continuous function (sum of random sinusoids), so shifted copies

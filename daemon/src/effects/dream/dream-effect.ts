@@ -15,7 +15,7 @@ import { openDream } from './dream-network.ts';
 import { dreamPlanes, type DreamSettings, type OctaveTrace } from './dream-octaves.ts';
 import { carriedStart } from './dream-temporal.ts';
 import { image8ToPlanes, planesToImage8 } from './planar-ops.ts';
-import { mixSeed } from './seeded-random.ts';
+import { mixSeed } from '../../core/seeded-random.ts';
 
 /** The octave loop's settings from resolved dream parameters. */
 export function dreamSettings(params: Record<string, unknown>): DreamSettings {

@@ -12,7 +12,7 @@ import { resizePlanes } from '../../runtime/resize.ts';
 import type { PlanarImage } from '../../runtime/tiling.ts';
 import { pixelGradient, type DreamNetwork } from './dream-gradient.ts';
 import { clampInPlace } from './planar-ops.ts';
-import { randomOffset, seededRandom } from './seeded-random.ts';
+import { randomOffset, seededRandom } from '../../core/seeded-random.ts';
 
 export interface DreamSettings {
   octaves: number;

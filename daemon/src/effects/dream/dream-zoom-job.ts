@@ -28,7 +28,7 @@ import { dreamSettings, formatTrace } from './dream-effect.ts';
 import { openDream } from './dream-network.ts';
 import { dreamPlanes, type OctaveTrace } from './dream-octaves.ts';
 import { clampInPlace, image8ToPlanes, planesToImage8 } from './planar-ops.ts';
-import { mixSeed } from './seeded-random.ts';
+import { mixSeed } from '../../core/seeded-random.ts';
 import { zoomPlanes, type ZoomStep } from './zoom-frame.ts';
 
 export interface ZoomJobSpec {
