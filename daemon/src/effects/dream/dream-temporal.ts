@@ -12,8 +12,7 @@
  * its detail stays sharp over many frames.
  */
 import type { Image8 } from '../../core/image.ts';
-import { confidenceMask } from '../../flow/occlusion.ts';
-import { warpBackward } from '../../flow/warp.ts';
+import { warpTrust } from '../../flow/warp-trust.ts';
 import type { FlowField } from '../../flow/types.ts';
 import type { PlanarImage } from '../../runtime/tiling.ts';
 import { image8ToFloat, warpBicubic } from '../stylize/temporal-stylizer.ts';
@@ -40,9 +39,8 @@ const PHOTO_RAMP = 0.1;
 export function carriedStart(inp: CarryInputs, temporal: number): { start: PlanarImage; trustedShare: number } {
   const { width: w, height: h } = inp.source;
   const n = w * h;
-  const conf = confidenceMask(inp.forward, inp.backward).confidence;
+  const trusted = warpTrust(inp.forward, inp.backward, inp.previousSource, inp.source, { threshold: PHOTO_T0, ramp: PHOTO_RAMP });
   const warped = warpBicubic(image8ToFloat(inp.previousDream), inp.backward);
-  const warpedSrc = warpBackward(image8ToFloat(inp.previousSource), inp.backward).image.data;
   const src = inp.source.data;
   const sc = inp.source.channels;
   const out = new Float32Array(3 * n);
@@ -51,9 +49,7 @@ export function carriedStart(inp: CarryInputs, temporal: number): { start: Plana
     const j = 3 * i;
     const k = sc * i;
     const s0 = src[k]!, s1 = src[k + 1]!, s2 = src[k + 2]!;
-    const d = (Math.abs(warpedSrc[j]! * 255 - s0) + Math.abs(warpedSrc[j + 1]! * 255 - s1) + Math.abs(warpedSrc[j + 2]! * 255 - s2)) / (3 * 255);
-    const photo = d <= PHOTO_T0 ? 1 : d >= PHOTO_T0 + PHOTO_RAMP ? 0 : 1 - (d - PHOTO_T0) / PHOTO_RAMP;
-    const trust = conf[i]! * photo;
+    const trust = trusted[i]!;
     const a = temporal * trust;
     share += trust;
     out[i] = a * warped[j]! * 255 + (1 - a) * s0;

@@ -26,8 +26,7 @@
  * the source), so a resumed job is byte-identical to an uninterrupted one.
  */
 import type { FloatImage, Image8 } from '../../core/image.ts';
-import { confidenceMask } from '../../flow/occlusion.ts';
-import { warpBackward } from '../../flow/warp.ts';
+import { warpTrust } from '../../flow/warp-trust.ts';
 import { resizeFlow } from '../../flow/resize-flow.ts';
 import type { FlowEstimator, FlowField } from '../../flow/types.ts';
 
@@ -142,14 +141,9 @@ export interface BlendInputs {
 export function temporalBlend(inp: BlendInputs, opts: TemporalOptions): { image: Image8; trustedShare: number } {
   const { width: w, height: h } = inp.fresh;
   const n = w * h;
-  const conf = confidenceMask(inp.forward, inp.backward).confidence;
+  const trust = warpTrust(inp.forward, inp.backward, inp.prevSource, inp.source, { threshold: opts.photometricThreshold ?? 0.04, ramp: opts.photometricRamp ?? 0.08 });
   const warped = warpBicubic(image8ToFloat(inp.previous), inp.backward);
-  const warpedSrc = warpBackward(image8ToFloat(inp.prevSource), inp.backward).image.data;
-  const src = inp.source.data;
-  const sc = inp.source.channels;
   const fresh = image8ToFloat(inp.fresh).data;
-  const t0 = opts.photometricThreshold ?? 0.04;
-  const ramp = opts.photometricRamp ?? 0.08;
   const d0 = opts.agreement ?? 0.08;
   const dRamp = 0.12;
   const key = opts.keyframeInterval > 0 && inp.frameNumber % opts.keyframeInterval === 0;
@@ -158,13 +152,10 @@ export function temporalBlend(inp: BlendInputs, opts: TemporalOptions): { image:
   let share = 0;
   for (let i = 0; i < n; i++) {
     const j = 3 * i;
-    const k = sc * i;
-    const d = (Math.abs(warpedSrc[j] - src[k] / 255) + Math.abs(warpedSrc[j + 1] - src[k + 1] / 255) + Math.abs(warpedSrc[j + 2] - src[k + 2] / 255)) / 3;
-    const photo = d <= t0 ? 1 : d >= t0 + ramp ? 0 : 1 - (d - t0) / ramp;
     // Agreement between the carried and the fresh stroke: average when close, keep the carried one when far apart.
     const diff = (Math.abs(warped[j] - fresh[j]) + Math.abs(warped[j + 1] - fresh[j + 1]) + Math.abs(warped[j + 2] - fresh[j + 2])) / 3;
     const keep = diff <= d0 ? 0 : diff >= d0 + dRamp ? 1 : (diff - d0) / dRamp;
-    const a = (base + (1 - base) * keep * Math.min(1, base / 0.5)) * conf[i] * photo;
+    const a = (base + (1 - base) * keep * Math.min(1, base / 0.5)) * trust[i];
     share += a;
     out[j] = a * warped[j] + (1 - a) * fresh[j];
     out[j + 1] = a * warped[j + 1] + (1 - a) * fresh[j + 1];
