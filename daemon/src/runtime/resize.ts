@@ -5,7 +5,7 @@
  */
 export type ResizeFilter = 'bilinear' | 'bicubic';
 
-interface Taps {
+export interface Taps {
   start: Int32Array;
   count: Int32Array;
   weights: Float32Array;
@@ -19,6 +19,20 @@ function kernel(filter: ResizeFilter, x: number): number {
   if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
   if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
   return 0;
+}
+
+const tapCache = new Map<string, Taps>();
+
+/** Filter taps for inSize → outSize (pixel centres aligned, normalised), cached: frames of a clip share them. */
+export function resampleTaps(inSize: number, outSize: number, filter: ResizeFilter = 'bilinear'): Taps {
+  const key = `${inSize}>${outSize}:${filter}`;
+  let t = tapCache.get(key);
+  if (!t) {
+    if (tapCache.size > 64) tapCache.clear();
+    t = taps(inSize, outSize, filter);
+    tapCache.set(key, t);
+  }
+  return t;
 }
 
 function taps(inSize: number, outSize: number, filter: ResizeFilter): Taps {
@@ -57,8 +71,8 @@ function taps(inSize: number, outSize: number, filter: ResizeFilter): Taps {
 /** Resizes `channels` planes of h×w to nh×nw. */
 export function resizePlanes(src: Float32Array, channels: number, h: number, w: number, nh: number, nw: number, filter: ResizeFilter = 'bilinear'): Float32Array {
   if (h === nh && w === nw) return src.slice(0, channels * h * w);
-  const tx = taps(w, nw, filter);
-  const ty = taps(h, nh, filter);
+  const tx = resampleTaps(w, nw, filter);
+  const ty = resampleTaps(h, nh, filter);
   const tmp = new Float32Array(h * nw);
   const out = new Float32Array(channels * nh * nw);
   for (let c = 0; c < channels; c++) {

@@ -5,51 +5,11 @@
  * converting the whole full-resolution frame to planes first (the biggest cost of a frame's
  * pre-processing when the network is small).
  */
+import { resampleTaps, type Taps } from '../../runtime/resize.ts';
 
-interface Taps {
-  start: Int32Array;
-  count: Int32Array;
-  weights: Float32Array;
-  maxTaps: number;
-}
-
-const tapCache = new Map<string, Taps>();
-
-/** Triangle-filter taps for inSize → outSize (pixel centres aligned, normalised, clipped at the edges). */
+/** Triangle-filter taps (the antialiased 'bilinear' of runtime/resize.ts, cached there). */
 export function triangleTaps(inSize: number, outSize: number): Taps {
-  const key = `${inSize}>${outSize}`;
-  const hit = tapCache.get(key);
-  if (hit) return hit;
-  const scale = inSize / outSize;
-  const support = Math.max(1, scale);
-  const maxTaps = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Float32Array(outSize * maxTaps);
-  for (let o = 0; o < outSize; o++) {
-    const center = (o + 0.5) * scale;
-    const lo = Math.max(0, Math.floor(center - support));
-    const hi = Math.min(inSize, Math.ceil(center + support));
-    const w: number[] = [];
-    let sum = 0;
-    for (let i = lo; i < hi; i++) {
-      const k = Math.max(0, 1 - Math.abs((i + 0.5 - center) / support));
-      w.push(k);
-      sum += k;
-    }
-    let a = 0;
-    let b = w.length;
-    while (a < b && w[a] === 0) a++;
-    while (b > a && w[b - 1] === 0) b--;
-    const n = Math.max(1, b - a);
-    start[o] = Math.min(lo + a, inSize - 1);
-    count[o] = n;
-    for (let t = 0; t < n; t++) weights[o * maxTaps + t] = sum > 0 ? (w[a + t] ?? 0) / sum : t === 0 ? 1 : 0;
-  }
-  const taps = { start, count, weights, maxTaps };
-  if (tapCache.size > 64) tapCache.clear();
-  tapCache.set(key, taps);
-  return taps;
+  return resampleTaps(inSize, outSize, 'bilinear');
 }
 
 /**
