@@ -102,6 +102,50 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   await syncDir(path.dirname(target));
 }
 
+/** Synchronous {@link syncDir}, for the synchronous writers below. */
+function syncDirSync(dir: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // some file systems refuse fsync on folders; the rename itself is still atomic
+  }
+}
+
+/**
+ * Synchronous atomic write (temp + fsync + rename + folder fsync) for small records written where awaiting is not
+ * possible or not wanted: job records, the daemon's discovery file, the model store's registry. `mode` applies to the
+ * newly created file (the discovery file holding the pairing token is 0600). Errors are raw file-system errors; the
+ * temp file is removed.
+ */
+export function writeFileAtomicSync(target: string, data: string | Uint8Array, opts: { mode?: number } = {}): void {
+  const tmp = tempPathFor(target);
+  try {
+    const fd = fs.openSync(tmp, 'wx', opts.mode ?? 0o644);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  syncDirSync(path.dirname(target));
+}
+
+/** {@link writeFileAtomicSync} of pretty-printed JSON (job records are read by people too). */
+export function writeJsonAtomicSync(target: string, value: unknown, opts: { mode?: number } = {}): void {
+  writeFileAtomicSync(target, `${JSON.stringify(value, null, 2)}\n`, opts);
+}
+
 /**
  * Makes sure `dir` exists (mkdir -p) and that a file can be created in it, by writing and removing a probe file.
  * Errors name the folder: OUTPUT_UNWRITABLE (or DISK_FULL).

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DreamLayerError } from '../../../shared/src/errors.ts';
 import { ID_PATTERN, JobRecordSchema, describeIssues, type JobRecord } from '../../../shared/src/protocol/messages.ts';
-import { writeFileAtomic, writeJsonAtomic } from './atomic-file.ts';
+import { writeFileAtomicSync, writeJsonAtomicSync } from '../io/atomic-file.ts';
 
 export class JobStore {
   readonly dir: string;
@@ -32,11 +32,11 @@ export class JobStore {
 
   save(rec: JobRecord): void {
     fs.mkdirSync(this.jobDir(rec.id), { recursive: true, mode: 0o700 });
-    writeJsonAtomic(this.recordPath(rec.id), rec, 0o600);
+    writeJsonAtomicSync(this.recordPath(rec.id), rec, { mode: 0o600 });
   }
 
   savePreview(id: string, jpeg: Uint8Array): void {
-    writeFileAtomic(this.previewPath(id), jpeg, 0o600);
+    writeFileAtomicSync(this.previewPath(id), jpeg, { mode: 0o600 });
   }
 
   readPreview(id: string): Buffer | null {

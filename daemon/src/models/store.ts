@@ -3,11 +3,11 @@
  * models under local/, and local.json (what was added or pulled, with the
  * SHA-256 measured then). DREAMLAYER_MODELS overrides the location.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomicSync } from '../io/atomic-file.ts';
 import { DreamLayerError, toDreamLayerError } from '../../../shared/src/errors.ts';
 
 /**
@@ -44,14 +44,11 @@ export function ensureStoreDir(dir: string): string {
   return dir;
 }
 
-/** Writes a file atomically: temp file in the same folder, then rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** Writes a store file atomically (temp, fsync, rename); errors name the file. */
+function writeStoreFile(file: string, data: string | Uint8Array): void {
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, data);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw toDreamLayerError(e, 'OUTPUT_UNWRITABLE', { stage: 'model', message: `Cannot write ${file} (${(e as Error).message}).` });
   }
 }
@@ -108,7 +105,7 @@ export function updateLocalRegistry(dir: string, change: (reg: LocalRegistry) =>
   ensureStoreDir(dir);
   const reg = readLocalRegistry(dir);
   change(reg);
-  writeFileAtomic(path.join(dir, LOCAL_REGISTRY), JSON.stringify(reg, null, 2) + '\n');
+  writeStoreFile(path.join(dir, LOCAL_REGISTRY), JSON.stringify(reg, null, 2) + '\n');
   return reg;
 }
 

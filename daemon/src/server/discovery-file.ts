@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic } from '../jobs/atomic-file.ts';
+import { writeJsonAtomicSync } from '../io/atomic-file.ts';
 import { TOKEN_PATTERN } from './token.ts';
 
 export interface DiscoveryInfo {
@@ -51,7 +51,7 @@ export function previousToken(dir: string): string | null {
 export function writeDiscovery(dir: string, info: DiscoveryInfo): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = discoveryPath(dir);
-  writeJsonAtomic(file, info, 0o600);
+  writeJsonAtomicSync(file, info, { mode: 0o600 });
   // rename keeps the temp file's mode, but an older file may have been looser: enforce.
   try {
     fs.chmodSync(file, 0o600);

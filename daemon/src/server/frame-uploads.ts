@@ -12,9 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { DreamLayerError } from '../../../shared/src/errors.ts';
 import { BinaryEncoding, BinaryKind, type BinaryFrame } from '../../../shared/src/protocol/binary-frame.ts';
 import { ID_PATTERN, type ClientMessageOf } from '../../../shared/src/protocol/messages.ts';
-import { writeFileAtomic } from '../io/atomic-file.ts';
+import { writeFileAtomic, writeJsonAtomicSync } from '../io/atomic-file.ts';
 import { writePng } from '../io/image-file.ts';
-import { writeJsonAtomic } from '../jobs/atomic-file.ts';
 
 export const UPLOAD_PATTERN = 'frame_%06d.png';
 
@@ -73,7 +72,7 @@ export class FrameUploads {
     const dir = path.join(this.dir, id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const info: UploadInfo = { id, width: m.width, height: m.height, count: m.count, fps: m.fps, encoding: m.encoding, createdAt: new Date().toISOString() };
-    writeJsonAtomic(path.join(dir, 'upload.json'), info, 0o600);
+    writeJsonAtomicSync(path.join(dir, 'upload.json'), info, { mode: 0o600 });
     const up: Upload = { ...info, dir, received: new Set(), pending: 0, chain: Promise.resolve() };
     this.uploads.set(id, up);
     return up;

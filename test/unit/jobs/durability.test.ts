@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeJsonAtomic } from '../../../daemon/src/jobs/atomic-file.ts';
+import { writeJsonAtomicSync } from '../../../daemon/src/io/atomic-file.ts';
 import { acquireDataDirLock } from '../../../daemon/src/jobs/data-dir-lock.ts';
 import { JobStore } from '../../../daemon/src/jobs/job-store.ts';
 import { LatestThrottle } from '../../../daemon/src/jobs/throttle.ts';
@@ -15,8 +15,9 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 describe('atomic JSON and the job store', () => {
   it('replaces files whole and leaves no temp files', () => {
     const f = path.join(dir, 'a.json');
-    writeJsonAtomic(f, { n: 1 });
-    writeJsonAtomic(f, { n: 2 }, 0o600);
+    writeJsonAtomicSync(f, { n: 1 });
+    writeJsonAtomicSync(f, { n: 2 }, { mode: 0o600 });
+    if (process.platform !== 'win32') expect(fs.statSync(f).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(f, 'utf8'))).toEqual({ n: 2 });
     expect(fs.readdirSync(dir)).toEqual(['a.json']);
   });
