@@ -1,5 +1,5 @@
 /**
- * FrameSequenceWriter: an output PNG sequence numbered by SOURCE frame index, written so that a job killed at any
+ * FrameSequenceWriter: an output PNG (or float EXR, by the pattern's extension) sequence numbered by SOURCE frame index, written so that a job killed at any
  * instant can resume: each frame is written to a temp file and renamed into place, so a file with a frame's
  * final name is always complete, and `has(index)` is the whole resume test.
  */
@@ -9,6 +9,7 @@ import type { PixelImage } from '../core/image.ts';
 import { ensureWritableDir, isNonEmptyFile, isTempNameFor, TEMP_SUFFIX } from './atomic-file.ts';
 import { framePattern, frameFileName, matchFrameNumber, parseFramePattern, type ParsedPattern } from './frame-pattern.ts';
 import { convertDepth, readImage, writePng } from './image-file.ts';
+import { readExr, writeExr } from './exr-file.ts';
 
 export { framePattern, frameFileName } from './frame-pattern.ts';
 export { convertDepth } from './image-file.ts';
@@ -18,7 +19,7 @@ export interface FrameSequenceWriterOptions {
   pattern?: string;
   /** Depth of the written PNGs; default: each image's own. Images of the other depth are converted (×257 / ÷257). */
   bits?: 8 | 16;
-  /** zlib level for the PNGs (0..9). */
+  /** zlib level for the files (0..9). */
   compressionLevel?: number;
 }
 
@@ -28,6 +29,8 @@ export class FrameSequenceWriter {
   readonly bits?: 8 | 16;
   private readonly parsed: ParsedPattern;
   private readonly compressionLevel?: number;
+  /** `frame_%06d.exr` patterns write float EXR; everything else PNG. */
+  private readonly exr: boolean;
   private ready?: Promise<void>;
 
   constructor(dir: string, opts: FrameSequenceWriterOptions = {}) {
@@ -37,6 +40,7 @@ export class FrameSequenceWriter {
     if (path.basename(this.pattern) !== this.pattern) throw new Error(`frame pattern must be a file name, got "${this.pattern}"`);
     this.bits = opts.bits;
     this.compressionLevel = opts.compressionLevel;
+    this.exr = /\.exr$/i.test(this.pattern);
   }
 
   /** Full path of frame `index`'s finished file. */
@@ -57,7 +61,9 @@ export class FrameSequenceWriter {
   async write(index: number, img: PixelImage): Promise<void> {
     const file = this.pathFor(index);
     await this.init();
-    await writePng(file, this.bits ? convertDepth(img, this.bits) : img, { compressionLevel: this.compressionLevel });
+    const out = this.bits ? convertDepth(img, this.bits) : img;
+    if (this.exr) await writeExr(file, out, { compressionLevel: this.compressionLevel });
+    else await writePng(file, out, { compressionLevel: this.compressionLevel });
   }
 
   /** Whether frame `index` is finished: its file exists and is not empty (files appear only by rename). */
@@ -113,7 +119,7 @@ export class FrameSequenceWriter {
 
   /** Reads a finished frame back (e.g. the previous output frame that temporal effects resume from). */
   read(index: number): Promise<PixelImage> {
-    return readImage(this.pathFor(index), { stage: 'write' });
+    return this.exr ? readExr(this.pathFor(index)) : readImage(this.pathFor(index), { stage: 'write' });
   }
 }
 

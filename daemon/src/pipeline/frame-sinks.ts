@@ -3,11 +3,11 @@
  * written PNG files, which are the resume checkpoint: a file exists under its
  * final name only once it is complete.
  *
- * - PNG sequence: the frames are the result.
+ * - PNG or float EXR sequence (EXR written by io/exr-file.ts): the frames are the result.
  * - Movie (mp4, h265, prores) given the job's range and rate: frames stream into
  *   the encoder in segments; finished segments are the checkpoint, joined at the
  *   end (segmented-movie-sink.ts). No PNG frames unless `keepFrames`.
- * - Movie without that context (and EXR): frames go to a hidden checkpoint folder
+ * - Movie without that context: frames go to a hidden checkpoint folder
  *   and are encoded at the end (with the source's audio); the folder is removed
  *   unless asked to keep it.
  */
@@ -39,8 +39,13 @@ export function movieFileName(out: OutputSpec): string {
   return out.movieName ?? `output${MOVIE_EXT[out.format] ?? '.mp4'}`;
 }
 
+/** Whether the output is a frame sequence (PNG or EXR), whose finished frames are the result and the checkpoint. */
+export function isFrameSequence(format: OutputSpec['format']): boolean {
+  return format === 'png' || format === 'exr';
+}
+
 export function resultFileName(out: OutputSpec): string {
-  return out.format === 'png' || out.format === 'exr' ? 'result.json' : `${movieFileName(out)}.result.json`;
+  return isFrameSequence(out.format) ? 'result.json' : `${movieFileName(out)}.result.json`;
 }
 
 /**
@@ -48,10 +53,11 @@ export function resultFileName(out: OutputSpec): string {
  * `movie` (the job's range and rate) selects the streaming, segmented movie sink for mp4/h265/prores.
  */
 export function createFrameSink(out: OutputSpec, bits: 8 | 16 | undefined, movie?: SegmentedSinkContext): FrameSink {
-  if (out.format === 'png') {
-    const pattern = framePattern('frame', 6, 'png');
-    // zlib level 3: a third less CPU than the default 6 for files about 7 % larger.
-    const writer = new FrameSequenceWriter(out.dir, { pattern, bits, compressionLevel: 3 });
+  if (isFrameSequence(out.format)) {
+    const pattern = framePattern('frame', 6, out.format);
+    // zlib level 3: a third less CPU than the default 6 for files about 7 % larger (PNG; EXR blocks alike).
+    // EXR frames are float: written from each image's own levels (16-bit depth stays exact), whatever `bits` says.
+    const writer = new FrameSequenceWriter(out.dir, { pattern, bits: out.format === 'exr' ? undefined : bits, compressionLevel: 3 });
     writer.removeStaleTemps();
     return {
       finished: () => new Set(writer.listFinished()),

@@ -13,12 +13,12 @@ import type { Image8, PixelImage, VideoFrame } from '../core/image.ts';
 import { getEffect } from '../effects/registry.ts';
 import type { FrameProcessor } from '../effects/effect.ts';
 import { probeMedia, type MediaInfo } from '../io/probe.ts';
-import { hasEncoder, resolveFfmpeg } from '../io/ffmpeg-binaries.ts';
+import { resolveFfmpeg } from '../io/ffmpeg-binaries.ts';
 import { decodeFrames } from '../io/decode.ts';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic-file.ts';
 import { encodeJpeg } from '../io/image-file.ts';
 import { parseDevice } from '../runtime/providers.ts';
-import { createFrameSink, resultFileName } from './frame-sinks.ts';
+import { createFrameSink, isFrameSequence, resultFileName } from './frame-sinks.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import { runStages } from './run-stages.ts';
 import { StateStore } from './state-store.ts';
@@ -60,15 +60,6 @@ export function validateJobSpec(input: JobSpecInput | JobSpec): JobSpec {
     throw new DreamLayerError('PARAM_INVALID', { stage: 'validate', message: `Invalid job: ${problems.join('; ')}.` });
   }
   const spec = parsed.data;
-  if (spec.output.format === 'exr') {
-    // Float EXR frames need ffmpeg's EXR encoder (ffmpeg ≥ 5); the bundled 4.1 has none, and no EXR writer is wired yet.
-    const ff = resolveFfmpeg();
-    throw new DreamLayerError('FORMAT_UNSUPPORTED', {
-      stage: 'validate',
-      message: `EXR output is not available (ffmpeg ${ff.version}${hasEncoder('exr') ? '' : ' has no EXR encoder'}).`,
-      hint: 'Write 16-bit PNG frames (--format png --bits 16): they hold 65,536 levels and import into After Effects as a sequence.',
-    });
-  }
   for (const step of [{ effect: spec.effect, params: spec.params }, ...spec.then]) {
     const eff = getEffect(step.effect);
     const res = resolveParams(eff.descriptor.params, step.params);
@@ -130,7 +121,7 @@ async function renderFrames(
   const doneBefore = [...finished].filter((i) => i >= range.first && i <= range.last).length;
   const tracker = new ProgressTracker(total, doneBefore);
   const anyStateful = processors.some((p) => p.stateful);
-  const states = new StateStore(spec.output.dir, processors.map((p, i) => p.stateful && !(i === processors.length - 1 && spec.output.format === 'png')), sink.isCheckpoint?.bind(sink));
+  const states = new StateStore(spec.output.dir, processors.map((p, i) => p.stateful && !(i === processors.length - 1 && isFrameSequence(spec.output.format))), sink.isCheckpoint?.bind(sink));
 
   if (resumeAt <= range.last) {
     const decodeFrom = anyStateful && resumeAt > range.first ? resumeAt - 1 : resumeAt;

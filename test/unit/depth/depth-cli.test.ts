@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../../daemon/src/cli/main.ts';
 import { makeSampleClip } from '../../../daemon/src/io/sample-clip.ts';
 import { readImage } from '../../../daemon/src/io/image-file.ts';
+import { decodeExr } from '../../../daemon/src/io/exr-file.ts';
 import { encodeModel } from '../../../daemon/src/onnx/proto.ts';
 import { buildTinyDepthNet } from '../../../daemon/src/onnx/test-models.ts';
 import { clearSessionCache } from '../../../daemon/src/runtime/session-cache.ts';
@@ -63,10 +64,27 @@ describe('dreamlayer depth', () => {
     expect(result.extra.depth.output).toMatchObject({ bits: 8, invert: true, white: 'far' });
   });
 
-  it('refuses EXR output with FORMAT_UNSUPPORTED and a hint when ffmpeg cannot write it', async () => {
-    const err = await cli('depth', clip, '-o', path.join(dir, 'exr'), '--model', model, '--format', 'exr', '--json').catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'FORMAT_UNSUPPORTED' });
-    expect((err as { hint: string }).hint).toMatch(/16-bit PNG/);
+  it('writes float EXR frames holding exactly the 16-bit PNG levels / 65535, and resumes them identically', async () => {
+    const png = path.join(dir, 'exr-ref');
+    const exr = path.join(dir, 'exr');
+    await cli('depth', clip, '-o', png, '--model', model, '--frames', '0:3', '--temporal', '0.8', '--json');
+    const args = ['depth', clip, '-o', exr, '--model', model, '--frames', '0:3', '--temporal', '0.8', '--format', 'exr', '--json'];
+    await cli(...args);
+    expect(readdirSync(exr).filter((f) => f.endsWith('.exr')).sort()).toEqual([0, 1, 2, 3].map((i) => `frame_00000${i}.exr`));
+    for (const i of [0, 3]) {
+      const ref = await readImage(path.join(png, `frame_00000${i}.png`));
+      const planes = decodeExr(readFileSync(path.join(exr, `frame_00000${i}.exr`)));
+      const y = planes.channels.get('Y')!;
+      expect(planes.width).toBe(ref.width);
+      let maxErr = 0;
+      for (let k = 0; k < y.length; k++) maxErr = Math.max(maxErr, Math.abs(y[k] - ref.data[k] / 65535));
+      expect(maxErr).toBeLessThan(1e-7);
+    }
+    const before = readFileSync(path.join(exr, 'frame_000003.exr'));
+    unlinkSync(path.join(exr, 'frame_000003.exr'));
+    await cli(...args);
+    expect(readFileSync(path.join(exr, 'frame_000003.exr')).equals(before)).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(exr, 'result.json'), 'utf8')).extra.depth).toBeTruthy();
   });
 
   it('a resumed render (temporal on) is byte-identical to an uninterrupted one', async () => {
