@@ -119,8 +119,8 @@ describe('resume in process', () => {
     const ac = new AbortController();
     const logs: string[] = [];
     await expect(runJob(job, { signal: ac.signal, onProgress: (p) => p.done >= 9 && ac.abort() })).rejects.toThrow();
-    const parts = fs.readdirSync(path.join(dir, 'resume', '.out.mp4.parts')).filter((f) => f.startsWith('segment_')).sort();
-    expect(parts).toEqual(['segment_000000-000003.mp4', 'segment_000004-000007.mp4']); // no partial third segment
+    const parts = fs.readdirSync(path.join(dir, 'resume', '.out.mp4.parts')).filter((f) => f.startsWith('piece_')).sort();
+    expect(parts).toEqual(['piece_000000-000003.json', 'piece_000004-000007.json']); // no partial third segment
     expect(fs.existsSync(path.join(dir, 'resume', 'out.mp4'))).toBe(false);
     const again = await runJob(job, { log: (l) => logs.push(l) });
     expect(logs.join('\n')).toMatch(/resuming out\.mp4: 2 of 3 segments \(8 frames\)/);
@@ -131,7 +131,7 @@ describe('resume in process', () => {
     const ac2 = new AbortController();
     await expect(runJob(job, { signal: ac2.signal, onProgress: (p) => p.done >= 5 && ac2.abort() })).rejects.toThrow();
     const other = await runJob({ ...job, then: [{ effect: 'upscale', params: { scale: 3 } }] }, { log: (l) => logs.push(l) });
-    expect(logs.join('\n')).toMatch(/segments of another job or other settings; starting over/);
+    expect(logs.join('\n')).toMatch(/checkpoint of another job or other settings; starting over/);
     expect([other.width, other.height]).toEqual([192, 144]);
     const v = streams(path.join(dir, 'resume', 'out.mp4')).find((s) => s.codec_type === 'video')!;
     expect(v).toMatchObject({ width: 192, height: 144, nb_read_frames: '12' });

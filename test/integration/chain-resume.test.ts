@@ -27,7 +27,7 @@ beforeAll(async () => {
 const args = (out: string) => [BIN, 'stylize', clip, '--upscale', '2', '--device', 'cpu', '-o', out];
 const segments = (out: string) => {
   try {
-    return fs.readdirSync(path.join(path.dirname(out), `.${path.basename(out)}.parts`)).filter((f) => f.startsWith('segment_')).sort();
+    return fs.readdirSync(path.join(path.dirname(out), `.${path.basename(out)}.parts`)).filter((f) => f.startsWith('piece_')).sort();
   } catch {
     return [];
   }
@@ -59,7 +59,7 @@ describe('dreamlayer stylize in.mp4 -o out.mp4 --upscale 2, killed and run again
     expect(left.length).toBeLessThan(4); // killed mid-way: 16 frames make 4 segments
     expect(fs.existsSync(out)).toBe(false);
     // Temporal stylize is stateful: the state after the last frame of a finished segment was kept.
-    const lastDone = Number(/-(\d+)\.mp4$/.exec(left.at(-1)!)![1]);
+    const lastDone = Number(/-(\d+)\.json$/.exec(left.at(-1)!)![1]);
     expect(fs.readdirSync(path.join(dir, 'killed', '.dreamlayer-state'))).toContain(`step0_${String(lastDone).padStart(6, '0')}.png`);
 
     const r2 = spawnSync(process.execPath, args(out), { env: ENV, encoding: 'utf8' });

@@ -56,7 +56,7 @@ export interface MovieEncoder {
   abort(): Promise<void>;
 }
 
-type Container = 'mp4' | 'mov' | 'matroska';
+export type Container = 'mp4' | 'mov' | 'matroska';
 
 /** The container for a target path, or FORMAT_UNSUPPORTED. */
 export function containerFor(file: string, codec: MovieCodec): Container {
@@ -143,7 +143,7 @@ function checkSize(codec: MovieCodec, width: number, height: number, file: strin
 }
 
 /** Error for an ffmpeg encode that failed, naming the output and carrying stderr. */
-function encodeFailure(target: string, status: ExitStatus, stderr: string, frame?: number): DreamLayerError {
+export function encodeFailure(target: string, status: ExitStatus, stderr: string, frame?: number): DreamLayerError {
   if (status.spawnError) return spawnFailure(resolveFfmpeg().ffmpeg, status.spawnError);
   const tail = lastLines(stderr);
   const common = { stage: 'encode' as const, frame, details: stderr || undefined };
@@ -162,16 +162,17 @@ async function publish(tmp: string, target: string): Promise<void> {
   await syncDir(path.dirname(target));
 }
 
-class PipeMovieEncoder implements MovieEncoder {
+/** Raw frames piped into one ffmpeg; subclasses may take ffmpeg's output from its stdout instead of a file. */
+export class PipeMovieEncoder implements MovieEncoder {
   readonly path: string;
   framesWritten = 0;
-  private readonly tmp: string;
+  protected readonly tmp: string;
   private readonly starting: Promise<ToolProcess>;
   private tool?: ToolProcess;
   private state: 'open' | 'finishing' | 'done' | 'aborted' = 'open';
   private readonly bits: 8 | 16;
 
-  constructor(private readonly opts: MovieEncoderOptions) {
+  constructor(protected readonly opts: MovieEncoderOptions) {
     this.path = opts.path;
     this.bits = opts.inputBits ?? 8;
     const container = containerFor(opts.path, opts.codec);
@@ -199,13 +200,30 @@ class PipeMovieEncoder implements MovieEncoder {
       '-map', '0:v:0', ...audio.output,
       ...videoCodecArgs(opts.codec, { crf: opts.crf, preset: opts.preset, alpha: alpha && opts.codec === 'prores4444', container }),
       '-max_muxing_queue_size', '4096',
-      '-f', container, ffmpegPath(this.tmp),
+      ...this.outputArgs(container),
     ];
     throwIfAborted(opts.signal, 'encode');
     if (this.aborted()) throw new DreamLayerError('CANCELLED', { stage: 'encode' });
-    const tool = startTool(resolveFfmpeg().ffmpeg, args, { stdin: 'pipe', stdout: 'ignore' });
+    const tool = startTool(resolveFfmpeg().ffmpeg, args, { stdin: 'pipe', stdout: this.streamsOut ? 'pipe' : 'ignore' });
     this.tool = tool;
+    this.started(tool);
     return tool;
+  }
+
+  /** Whether ffmpeg's output goes to its stdout (read by a subclass) instead of the temp file. */
+  protected readonly streamsOut: boolean = false;
+
+  /** The output part of ffmpeg's arguments. */
+  protected outputArgs(container: Container): string[] {
+    return ['-f', container, ffmpegPath(this.tmp)];
+  }
+
+  /** Called once ffmpeg runs. */
+  protected started(_tool: ToolProcess): void {}
+
+  /** Called after ffmpeg exited with success: makes the result final (here: the temp file becomes the movie). */
+  protected async complete(): Promise<void> {
+    await publish(this.tmp, this.path);
   }
 
   /** Read through a method so TypeScript does not narrow the state across awaits. */
@@ -256,7 +274,7 @@ class PipeMovieEncoder implements MovieEncoder {
     try {
       if (status.code !== 0) throw encodeFailure(this.path, status, tool.stderr.text(), this.framesWritten);
       if (this.framesWritten === 0) throw new DreamLayerError('FFMPEG_FAILED', { message: `No frames were written to the movie "${this.path}".`, stage: 'encode' });
-      await publish(this.tmp, this.path);
+      await this.complete();
       this.state = 'done';
     } catch (e) {
       await fsp.rm(this.tmp, { force: true }).catch(() => {});
@@ -460,4 +478,25 @@ export async function joinMovieSegments(opts: JoinSegmentsOptions): Promise<void
     await fsp.rm(tmp, { force: true }).catch(() => {});
     await fsp.rm(list, { force: true }).catch(() => {});
   }
+}
+
+/**
+ * Writes the source's first audio stream, trimmed to the range, into an audio-only movie (`target`: .mp4 or .mov),
+ * copied when that container takes its codec, else AAC — the same choice as for a movie made in one go. Temp file +
+ * rename. Returns false (and writes nothing) when the source has no readable audio.
+ */
+export async function extractAudio(audio: AudioSource, target: string, signal?: AbortSignal): Promise<boolean> {
+  const container = containerFor(target, 'h264');
+  const a = await audioArgs(audio, container, 0, signal);
+  if (!a.input.length) return false;
+  const tmp = tempPathFor(target);
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...a.input, ...a.output, '-vn', '-f', container, ffmpegPath(tmp)];
+  try {
+    const out = await runTool(resolveFfmpeg().ffmpeg, args, { signal });
+    if (out.status.code !== 0) throw encodeFailure(target, out.status, out.stderr);
+    await publish(tmp, target);
+  } finally {
+    await fsp.rm(tmp, { force: true }).catch(() => {});
+  }
+  return true;
 }
