@@ -30,8 +30,11 @@ export interface EffectSetup {
   height: number;
   signal?: AbortSignal;
   log: (line: string) => void;
-  /** For effects that need a pre-pass over the clip (e.g. depth's clip-wide normalisation): a fresh frame stream at the processing size. */
-  readFrames: (first: number, last: number) => AsyncGenerator<VideoFrame>;
+  /**
+   * For effects that need a pre-pass over the clip (e.g. depth's clip-wide normalisation): a fresh frame stream at
+   * the processing size; with `pick`, only those frames of first..last (ascending), the rest skipped cheaply.
+   */
+  readFrames: (first: number, last: number, pick?: readonly number[]) => AsyncGenerator<VideoFrame>;
 }
 
 export interface FrameProcessor {
@@ -43,6 +46,15 @@ export interface FrameProcessor {
   /** Carries state from frame to frame (needs the previous output on resume). */
   stateful: boolean;
   process(frame: VideoFrame): Promise<PixelImage>;
+  /**
+   * Optional look-ahead for the first step of a job: the runner hands it each decoded frame, in
+   * order, as soon as it is decoded, while `process` is still busy with earlier frames (a few
+   * frames ahead at most). Work that needs only the source frame (e.g. starting the network, which
+   * runs on its own threads) then overlaps the previous frames' post-processing. `process` is
+   * still called for every frame, in order, and must give the same result whether or not
+   * `prefetch` was called for it.
+   */
+  prefetch?(frame: VideoFrame): void;
   /** Rebuild the state as it was after frame `prev.index` (resume of a stateful processor). */
   restore?(prev: { source: VideoFrame; output: PixelImage }): Promise<void>;
   /** Effect-specific record for result.json. */

@@ -44,6 +44,12 @@ export interface DecodeOptions extends FrameRange {
    * constant frame rate and the range starts 2 s or more into the clip. `false` always decodes from the start.
    */
   preSeek?: boolean;
+  /**
+   * Only these frames of the range (ascending source indices within first..last): the others are still decoded
+   * (inter-frame codecs need them) but neither converted nor piped, so sampling a few frames of a long range
+   * costs little more than decoding it. Frames are yielded in order with their own indices.
+   */
+  pick?: readonly number[];
 }
 
 /** The `-sws_flags` every conversion uses: exact rounding and full chroma resolution. */
@@ -134,6 +140,12 @@ export function decodeFrames(info: MediaInfo, opts: DecodeOptions & { bits?: 8 }
 export function decodeFrames(info: MediaInfo, opts: DecodeOptions): AsyncGenerator<VideoFrame | VideoFrame16>;
 export async function* decodeFrames(info: MediaInfo, opts: DecodeOptions): AsyncGenerator<VideoFrame | VideoFrame16> {
   validateRange(info, opts.first, opts.last);
+  if (opts.pick) {
+    const p = opts.pick;
+    const ok = p.every((v, i) => Number.isInteger(v) && v >= opts.first && v <= opts.last && (i === 0 || v > p[i - 1]));
+    if (!ok) throw new DreamLayerError('PARAM_INVALID', { message: `Frames to pick must be ascending indices within ${opts.first}..${opts.last}.` });
+    if (p.length === 0) return;
+  }
   const size = resolveOutputSize(info, opts.width, opts.height);
   const bits = opts.bits ?? 8;
   if (bits !== 8 && bits !== 16) throw new DreamLayerError('PARAM_INVALID', { message: `Decode depth must be 8 or 16 bits, got ${String(bits)}.` });
@@ -170,8 +182,8 @@ async function* decodeWithFfmpeg(
   bits: 8 | 16,
   channels: 3 | 4,
 ): AsyncGenerator<VideoFrame | VideoFrame16> {
-  const { first, last, signal } = opts;
-  const count = last - first + 1;
+  const { first, last, signal, pick } = opts;
+  const count = pick ? pick.length : last - first + 1;
   const pixFmt = bits === 16 ? (channels === 4 ? 'rgba64le' : 'rgb48le') : channels === 4 ? 'rgba' : 'rgb24';
   const bytesPerSample = bits / 8;
   const frameBytes = size.width * size.height * channels * bytesPerSample;
@@ -183,6 +195,8 @@ async function* decodeWithFfmpeg(
   const filters: string[] = [];
   // Counting frames (not timestamps) makes the cut exact whatever the timestamps look like.
   if (seek === undefined && first > 0) filters.push(`trim=start_frame=${first}`);
+  // Picked frames: `n` counts the frames reaching the filter, from `first` on (after the trim or the seek).
+  if (pick) filters.push(`select='${pick.map((i) => `eq(n\\,${i - first})`).join('+')}'`);
   filters.push(conversionFilter(info, size, pixFmt));
   args.push('-vf', filters.join(','), '-sws_flags', SWS_FLAGS, '-frames:v', String(count));
   // passthrough: never duplicate or drop frames to fit a rate (rawvideo would otherwise get constant-rate sync).
@@ -206,7 +220,7 @@ async function* decodeWithFfmpeg(
         if (filled === frameBytes) {
           throwIfAborted(signal, 'decode');
           const data = bits === 16 ? new Uint16Array(buf.buffer, 0, frameBytes / 2) : buf;
-          yield { index: first + k, image: { width: size.width, height: size.height, channels, data } as Image8 & Image16 };
+          yield { index: pick ? pick[k] : first + k, image: { width: size.width, height: size.height, channels, data } as Image8 & Image16 };
           throwIfAborted(signal, 'decode');
           k++;
           if (k === count) break reading;
@@ -280,15 +294,19 @@ async function* decodeFiles(
   // Read one file ahead while the consumer works on the current one; a few MB at most.
   const AHEAD = 2;
   const pending: Promise<PixelImage>[] = [];
-  let next = first;
+  // Positions in the range (or in `pick`): frame indices come from `indexAt`.
+  const count = opts.pick ? opts.pick.length : last - first + 1;
+  const indexAt = (j: number) => (opts.pick ? opts.pick[j] : first + j);
+  let next = 0;
   const fill = () => {
-    while (pending.length < AHEAD && next <= last) {
-      const p = readOne(next++);
+    while (pending.length < AHEAD && next < count) {
+      const p = readOne(indexAt(next++));
       p.catch(() => {}); // observed when awaited; avoids an unhandled rejection if the consumer stops early
       pending.push(p);
     }
   };
-  for (let i = first; i <= last; i++) {
+  for (let j = 0; j < count; j++) {
+    const i = indexAt(j);
     throwIfAborted(signal, 'decode');
     fill();
     const image = await pending.shift()!;

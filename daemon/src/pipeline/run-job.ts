@@ -86,7 +86,7 @@ export async function runJob(specInput: JobSpecInput | JobSpec, ctx: RunContext 
   const processors: FrameProcessor[] = [];
   const allParams: Record<string, unknown>[] = [];
   let size = { width: info.width, height: info.height };
-  const readFrames = (w: number, h: number) => (first: number, last: number) => decodeFrames(info, { first, last, width: w, height: h, signal: ctx.signal });
+  const readFrames = (w: number, h: number) => (first: number, last: number, pick?: readonly number[]) => decodeFrames(info, { first, last, pick, width: w, height: h, signal: ctx.signal });
   try {
     for (let i = 0; i < steps.length; i++) {
       const eff = getEffect(steps[i].effect);
@@ -177,7 +177,15 @@ async function renderFrames(
       return undefined;
     };
     try {
-      await runStages(frames, [processStage, writeStage], { signal: ctx.signal, capacity: 2 });
+      // A first step that looks ahead (FrameProcessor.prefetch) sees each frame as soon as it is decoded.
+      const first = processors[0];
+      const lookAhead = first.prefetch
+        ? [(frame: VideoFrame) => {
+            if (frame.index >= resumeAt) first.prefetch!(frame);
+            return frame;
+          }]
+        : [];
+      await runStages(frames, [...lookAhead, processStage, writeStage], { signal: ctx.signal, capacity: 2 });
     } catch (e) {
       await sink.abort?.().catch(() => undefined); // no encoder left running, no partial segment left behind
       throw e;

@@ -55,6 +55,15 @@ export const depthEffect: Effect = {
       flow,
     );
     const net = networkInputSize(contract, W, H, inferenceSize);
+    // The network's depth of a frame: from the first pass if it ran there, else a run started now.
+    // Frames handed to `prefetch` start their run while earlier frames are still post-processed.
+    const ahead = new Map<number, Promise<DepthPlane>>();
+    const rawOf = (frame: VideoFrame): Promise<DepthPlane> => {
+      const cached = plan.takeCached(frame.index);
+      const p = cached ? Promise.resolve(cached) : infer(frame.image);
+      p.catch(() => undefined); // rethrown where process awaits it; never unhandled if the job stops first
+      return p;
+    };
     setup.log(`depth: ${record.id} on ${session.provider}, network ${net.width}x${net.height} → ${probe.width}x${probe.height}, working grid ${grid.width}x${grid.height}, output ${W}x${H} ${bits}-bit`);
 
     return {
@@ -62,9 +71,12 @@ export const depthEffect: Effect = {
       device: session.provider,
       outputSize: { width: W, height: H },
       stateful: strength > 0,
+      prefetch(frame) {
+        if (!ahead.has(frame.index)) ahead.set(frame.index, rawOf(frame));
+      },
       process(frame) {
-        const cached = plan.takeCached(frame.index);
-        const raw = cached ? Promise.resolve(cached) : infer(frame.image);
+        const raw = ahead.get(frame.index) ?? rawOf(frame);
+        ahead.delete(frame.index);
         return renderer.render(frame.image, raw, (r) => plan.mappingFor(frame.index, r), setup.signal);
       },
       async restore(prev) {

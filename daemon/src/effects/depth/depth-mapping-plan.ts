@@ -26,7 +26,7 @@ export interface MappingPlanOptions {
   windowSeconds: number;
   fps: number;
   range: { first: number; last: number };
-  readFrames: (first: number, last: number) => AsyncGenerator<VideoFrame>;
+  readFrames: (first: number, last: number, pick?: readonly number[]) => AsyncGenerator<VideoFrame>;
   infer: (frame: VideoFrame) => Promise<DepthPlane>;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -53,7 +53,8 @@ async function* sampledFrames(opts: MappingPlanOptions, frames: number[]): Async
   const want = new Set(frames);
   const span = opts.range.last - opts.range.first + 1;
   if (span / frames.length <= SEEK_STRIDE) {
-    for await (const f of opts.readFrames(frames[0], frames[frames.length - 1])) {
+    // One pass that decodes the frames in between but converts and delivers only the samples.
+    for await (const f of opts.readFrames(frames[0], frames[frames.length - 1], frames)) {
       opts.signal?.throwIfAborted();
       if (want.has(f.index)) yield f;
     }

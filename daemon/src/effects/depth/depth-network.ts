@@ -48,6 +48,17 @@ export function prepareDepthInput(img: Image8, contract: DepthContract, size: { 
   const planes = resizeRgb8ToPlanes(img.data, img.width, img.height, img.channels, nw, nh);
   const n = nw * nh;
   const { scale, offset } = channelAffine(contract);
+  const dims = contract.layout === 'NHWC' ? [1, nh, nw, 3] : contract.layout === 'CHW' ? [3, nh, nw] : [1, 3, nh, nw];
+  if (contract.layout !== 'NHWC' && contract.colour !== 'BGR') {
+    // Planar RGB already: scale in place (nothing at all for networks fed 0–255 pixels, like TCMonoDepth).
+    for (let c = 0; c < 3; c++) {
+      const s = scale[c];
+      const o = offset[c];
+      if (s === 1 && o === 0) continue;
+      for (let i = c * n, end = i + n; i < end; i++) planes[i] = planes[i] * s + o;
+    }
+    return { data: planes, dims };
+  }
   const out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {
     const srcPlane = (contract.colour === 'BGR' ? 2 - c : c) * n;
@@ -60,7 +71,6 @@ export function prepareDepthInput(img: Image8, contract: DepthContract, size: { 
       for (let i = 0; i < n; i++) out[dst + i] = planes[srcPlane + i] * s + o;
     }
   }
-  const dims = contract.layout === 'NHWC' ? [1, nh, nw, 3] : contract.layout === 'CHW' ? [3, nh, nw] : [1, 3, nh, nw];
   return { data: out, dims };
 }
 

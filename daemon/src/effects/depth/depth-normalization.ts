@@ -35,21 +35,77 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   return i + 1 < n ? sorted[i] + f * (sorted[i + 1] - sorted[i]) : sorted[i];
 }
 
+/**
+ * The k-th smallest value (0-based) of `a[lo..hi]`, moving it to index k (Hoare's selection with a
+ * median-of-three pivot, in place): O(n) on average, where sorting millions of pooled samples costs
+ * a large part of a short render.
+ */
+function selectInPlace(a: Float32Array, k: number, lo = 0, hi = a.length - 1): number {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot value
+    let x = a[lo];
+    let y = a[mid];
+    let z = a[hi];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) y = x > z ? x : z;
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** Percentile p (0..100) of unsorted values, as {@link percentileSorted} would give after sorting (values are reordered). */
+function percentileUnsorted(vals: Float32Array, p: number): number {
+  const n = vals.length;
+  const rank = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
+  const i = Math.floor(rank);
+  const f = rank - i;
+  const v = selectInPlace(vals, i);
+  if (f === 0 || i + 1 >= n) return v;
+  // The next rank is the smallest value above position i (selection leaves everything after i ≥ a[i]).
+  let next = Infinity;
+  for (let j = i + 1; j < n; j++) if (vals[j] < next) next = vals[j];
+  return v + f * (next - v);
+}
+
 /** Min, max and the two percentiles of all finite values of `planes`, pooled. */
 export function rawStats(planes: readonly Float32Array[], lowPercentile: number, highPercentile: number): RawDepthStats {
   let total = 0;
   for (const p of planes) total += p.length;
   const pooled = new Float32Array(total);
   let k = 0;
+  let min = Infinity;
+  let max = -Infinity;
   for (const p of planes) {
     for (let i = 0; i < p.length; i++) {
       const v = p[i];
-      if (Number.isFinite(v)) pooled[k++] = v;
+      if (v - v === 0) {
+        // finite (NaN and ±Infinity give NaN)
+        pooled[k++] = v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
     }
   }
-  const vals = pooled.subarray(0, k).sort();
   if (k === 0) return { min: 0, max: 1, lo: 0, hi: 1 };
-  return { min: vals[0], max: vals[k - 1], lo: percentileSorted(vals, lowPercentile), hi: percentileSorted(vals, highPercentile) };
+  const vals = pooled.subarray(0, k);
+  return { min, max, lo: percentileUnsorted(vals, lowPercentile), hi: percentileUnsorted(vals, highPercentile) };
 }
 
 /** A mapping from percentile statistics; a flat range (constant depth) maps to mid-grey instead of dividing by zero. */

@@ -7,16 +7,21 @@
  * Everything that depends on the frame alone (luminance, guide statistics, optical flow) is
  * computed while the network runs. The temporal state is rebuilt from the written pixels and
  * the source frame only, both after each frame and on resume, so a resumed job is identical.
+ *
+ * Cost: the frame is read twice at full resolution (its luminance straight onto the working
+ * grid; the final pass that computes luminance, applies the guided filter's coefficients and
+ * writes the grey codes in one go) and the written codes once (the state); everything else
+ * runs on the working grid in buffers reused from frame to frame.
  */
 import type { Image8, PixelImage } from '../../core/image.ts';
 import type { FlowEstimator, FlowField } from '../../flow/types.ts';
 import { resizeFlow } from '../../flow/resize-flow.ts';
 import { resizePlanes } from '../../runtime/resize.ts';
-import { depthToImage, type DepthBits } from './depth-image.ts';
-import { resizeChannelToPlane } from './rgb-resize.ts';
+import type { DepthBits } from './depth-image.ts';
+import { lumaToPlane, resizeChannelToPlane } from './rgb-resize.ts';
 import { applyMapping, type DepthMapping } from './depth-normalization.ts';
 import type { DepthPlane } from './depth-network.ts';
-import { bilinearUpsample, guidedUpsample, luminance01, prepareGuide } from './guided-upsample.ts';
+import { applyToGreyCodes, guidedCoefficients, GuidedScratch, guideStats, type GuideStats } from './guided-upsample.ts';
 import { DEFAULT_TEMPORAL, filterDepthStep, type TemporalDepthOptions } from './temporal-depth-filter.ts';
 
 export interface DepthRenderOptions {
@@ -73,11 +78,21 @@ interface TemporalState {
 /** Renders depth frames one after the other, carrying the temporal state. */
 export class DepthRenderer {
   private state: TemporalState | null = null;
+  /** Working-grid buffers reused from frame to frame (render is not re-entrant: calls are awaited in turn). */
+  private readonly scratch: GuidedScratch;
+  private readonly stats: { meanI: Float32Array; varI: Float32Array };
+  private spareLuma: Float32Array | null = null;
+  private spareDepth: Float32Array | null = null;
+  private busy = false;
 
   constructor(
     readonly opts: DepthRenderOptions,
     private readonly flow: FlowEstimator | null,
-  ) {}
+  ) {
+    const { width, height } = opts.grid;
+    this.scratch = new GuidedScratch(width, height);
+    this.stats = { meanI: new Float32Array(width * height), varI: new Float32Array(width * height) };
+  }
 
   static defaults(partial: Pick<DepthRenderOptions, 'width' | 'height' | 'grid'> & Partial<DepthRenderOptions>): DepthRenderOptions {
     return {
@@ -96,11 +111,10 @@ export class DepthRenderer {
     return this.opts.temporal.strength > 0 && this.flow !== null;
   }
 
-  /** Full-resolution luminance and its working-grid version (the same arithmetic in render and restore). */
-  private lumaOf(img: Image8): { full: Float32Array; low: Float32Array } {
+  /** The frame's luminance on the working grid (the same arithmetic in render and restore). */
+  private lowLuma(img: Image8, out?: Float32Array): Float32Array {
     const { width: W, height: H, grid } = this.opts;
-    const full = luminance01(img.data, W, H, img.channels);
-    return { full, low: resizePlanes(full, 1, H, W, grid.height, grid.width, 'bilinear') };
+    return lumaToPlane(img.data, W, H, img.channels, grid.width, grid.height, out);
   }
 
   /**
@@ -108,34 +122,46 @@ export class DepthRenderer {
    * computed while it runs); `mapping` maps raw values to 0..1 (near = 1).
    */
   async render(img: Image8, raw: Promise<DepthPlane>, mappingFor: (raw: Float32Array) => DepthMapping, signal?: AbortSignal): Promise<PixelImage> {
+    if (this.busy) throw new Error('DepthRenderer.render called again before the previous frame finished');
+    this.busy = true;
+    try {
+      return await this.renderFrame(img, raw, mappingFor, signal);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async renderFrame(img: Image8, raw: Promise<DepthPlane>, mappingFor: (raw: Float32Array) => DepthMapping, signal?: AbortSignal): Promise<PixelImage> {
     const o = this.opts;
     const { width: W, height: H, grid } = o;
     // Work that does not need the network's output first (overlaps inference).
-    const luma = this.lumaOf(img);
-    const guide = o.upsampling === 'guided' ? prepareGuide(luma.full, W, H, grid.width, grid.height, o.guidedRadius, luma.low) : null;
+    const luma = this.lowLuma(img, this.takeSpare('luma'));
+    const guide: GuideStats | null = o.upsampling === 'guided' ? guideStats(luma, grid.width, grid.height, o.guidedRadius, this.stats, this.scratch) : null;
     let flow: FlowField | null = null;
     if (this.temporalOn && this.state) {
       const fg = o.flowGrid;
-      const cur = resizePlanes(luma.low, 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
+      const cur = resizePlanes(luma, 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
       const prev = resizePlanes(this.state.luma, 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
       // Flow from the current frame to the previous one: cur(x) ≈ prev(x + w(x)).
       const f = await this.flow!.estimate({ width: fg.width, height: fg.height, channels: 1, data: cur }, { width: fg.width, height: fg.height, channels: 1, data: prev }, signal);
       flow = resizeFlow(f, grid.width, grid.height);
     }
     const plane = await raw;
-    const onGrid = resizePlanes(plane.data, 1, plane.height, plane.width, grid.height, grid.width, 'bilinear');
-    let depth = applyMapping(onGrid, mappingFor(plane.data), onGrid);
-    if (flow && this.state) depth = filterDepthStep(depth, luma.low, this.state, flow, o.temporal).depth;
-    const full = guide ? guidedUpsample(guide, depth, o.guidedEps) : bilinearUpsample(depth, grid.width, grid.height, W, H);
-    const out = depthToImage(full, W, H, o.bits, o.invert);
-    if (this.temporalOn) this.state = { depth: this.stateDepth(out), luma: luma.low };
+    const depth = resizePlanes(plane.data, 1, plane.height, plane.width, grid.height, grid.width, 'bilinear');
+    applyMapping(depth, mappingFor(plane.data), depth);
+    if (flow && this.state) filterDepthStep(depth, luma, this.state, flow, o.temporal, depth);
+    const coeff = guide ? guidedCoefficients(guide, depth, o.guidedEps, this.scratch) : null;
+    const data = applyToGreyCodes(coeff?.a ?? null, coeff?.b ?? depth, grid.width, grid.height, img.data, img.channels, W, H, o.bits, o.invert);
+    const out = { width: W, height: H, channels: 1, data } as PixelImage;
+    if (this.temporalOn) this.setState(this.stateDepth(out, this.takeSpare('depth')), luma);
+    else this.spareLuma = luma;
     return out;
   }
 
   /** The state after a frame, from its source and the pixels written for it (resume). */
   restore(source: Image8, output: PixelImage): void {
     if (!this.temporalOn) return;
-    this.state = { depth: this.stateDepth(output), luma: this.lumaOf(source).low };
+    this.setState(this.stateDepth(output), this.lowLuma(source));
   }
 
   /** Forgets the temporal state (the next frame starts afresh). */
@@ -143,10 +169,27 @@ export class DepthRenderer {
     this.state = null;
   }
 
-  private stateDepth(out: PixelImage): Float32Array {
+  /** Installs a new state; the previous one's planes become the spares for the next frame. */
+  private setState(depth: Float32Array, luma: Float32Array): void {
+    if (this.state) {
+      if (this.state.depth !== depth) this.spareDepth = this.state.depth;
+      if (this.state.luma !== luma) this.spareLuma = this.state.luma;
+    }
+    this.state = { depth, luma };
+  }
+
+  private takeSpare(which: 'luma' | 'depth'): Float32Array | undefined {
+    const n = this.opts.grid.width * this.opts.grid.height;
+    const s = which === 'luma' ? this.spareLuma : this.spareDepth;
+    if (which === 'luma') this.spareLuma = null;
+    else this.spareDepth = null;
+    return s && s.length === n ? s : undefined;
+  }
+
+  private stateDepth(out: PixelImage, buf?: Float32Array): Float32Array {
     const { width: W, height: H, grid } = this.opts;
     const max = out.data instanceof Uint16Array ? 65535 : 255;
-    const d = resizeChannelToPlane(out.data, W, H, out.channels, grid.width, grid.height, 1 / max);
+    const d = resizeChannelToPlane(out.data, W, H, out.channels, grid.width, grid.height, 1 / max, buf);
     if (this.opts.invert) for (let i = 0; i < d.length; i++) d[i] = 1 - d[i];
     return d;
   }

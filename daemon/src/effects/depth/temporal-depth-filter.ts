@@ -12,7 +12,6 @@
  * (a moving object arriving: |Δd| large) the new depth is taken as is, so nothing lags.
  */
 import type { FlowField } from '../../flow/types.ts';
-import { warpBackward } from '../../flow/warp.ts';
 
 export interface TemporalDepthOptions {
   /** Largest weight of the warped previous depth (0 = off). */
@@ -59,7 +58,11 @@ export function blendTemporal(cur: Float32Array, prevWarped: ArrayLike<number>, 
 
 /**
  * One step of the filter on the working grid. `flow` is the flow from the current frame to the
- * previous one (on the current grid: cur(x) ≈ prev(x + w(x))).
+ * previous one (on the current grid: cur(x) ≈ prev(x + w(x))). The previous depth and luminance
+ * are sampled bilinearly at x + w(x) exactly as flow/warp.ts's warpBackward does (edge-replicated,
+ * positions outside [−0.5, W−0.5] × [−0.5, H−0.5] untrusted), fused with the confidence and the
+ * blend so no warped image is materialised. `out` (the filtered depth) and `confidence` may be
+ * supplied; `out` may be `cur` itself.
  */
 export function filterDepthStep(
   cur: Float32Array,
@@ -67,16 +70,62 @@ export function filterDepthStep(
   prev: { depth: Float32Array; luma: Float32Array },
   flow: FlowField,
   opts: TemporalDepthOptions,
-): { depth: Float32Array; confidence: Float32Array } {
-  // Depth and luminance warped together as one 2-channel image (one pass over the flow).
-  const n = cur.length;
-  const packed = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    packed[2 * i] = prev.depth[i];
-    packed[2 * i + 1] = prev.luma[i];
+  out?: Float32Array,
+  confidence?: Float32Array,
+): { depth: Float32Array; confidence: Float32Array | null } {
+  const { width: w, height: h, u, v } = flow;
+  const n = w * h;
+  if (cur.length !== n || curLuma.length !== n || prev.depth.length !== n || prev.luma.length !== n) {
+    throw new RangeError(`filterDepthStep: planes of ${cur.length}/${curLuma.length}/${prev.depth.length}/${prev.luma.length} values for a ${w}x${h} flow`);
   }
-  const warped = warpBackward({ width: flow.width, height: flow.height, channels: 2, data: packed }, flow);
-  const w = warped.image.data;
-  const confidence = flowConfidence(curLuma, w.subarray(1), warped.outside, opts.photoSigma, undefined, 2);
-  return { depth: blendTemporal(cur, w, confidence, opts, undefined, 2), confidence };
+  const dst = out ?? new Float32Array(n);
+  const pd = prev.depth;
+  const pl = prev.luma;
+  const kI = -0.5 / (opts.photoSigma * opts.photoSigma);
+  const kD = -0.5 / (opts.depthSigma * opts.depthSigma);
+  const s = opts.strength;
+  const xmax = w - 1;
+  const ymax = h - 1;
+  const xlim = w - 0.5;
+  const ylim = h - 0.5;
+  const dx = w > 1 ? 1 : 0;
+  const dy = h > 1 ? w : 0;
+  for (let y = 0, o = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, o++) {
+      let sx = x + u[o];
+      let sy = y + v[o];
+      // Written so that NaN lands in the "outside" branch.
+      const inside = sx >= -0.5 && sx <= xlim && sy >= -0.5 && sy <= ylim;
+      sx = sx > 0 ? (sx < xmax ? sx : xmax) : 0;
+      sy = sy > 0 ? (sy < ymax ? sy : ymax) : 0;
+      let x0 = Math.floor(sx);
+      let y0 = Math.floor(sy);
+      if (x0 === xmax && x0 > 0) x0--;
+      if (y0 === ymax && y0 > 0) y0--;
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const p = y0 * w + x0;
+      const c = cur[o];
+      let conf = 0;
+      if (inside) {
+        const li = w00 * pl[p] + w01 * pl[p + dx] + w10 * pl[p + dy] + w11 * pl[p + dy + dx];
+        const dI = curLuma[o] - li;
+        conf = Math.exp(kI * dI * dI);
+      }
+      if (confidence) confidence[o] = conf;
+      if (conf === 0 || s === 0) {
+        dst[o] = c;
+        continue;
+      }
+      const pv = w00 * pd[p] + w01 * pd[p + dx] + w10 * pd[p + dy] + w11 * pd[p + dy + dx];
+      const d = c - pv;
+      const a = s * conf * Math.exp(kD * d * d);
+      dst[o] = c + a * (pv - c);
+    }
+  }
+  return { depth: dst, confidence: confidence ?? null };
 }
