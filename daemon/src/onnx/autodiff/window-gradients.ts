@@ -5,8 +5,13 @@
  *
  * The gradient of a window sweep with respect to its input is the transposed
  * sweep (ConvTranspose with the same weights) over the *padded* input, cropped
- * back to the input. With stride 1 the crop is exact through ConvTranspose's own
- * pads. With stride > 1 the input length L is not a function of the output
+ * back to the input. Convs with constant weights avoid onnxruntime's slow
+ * ConvTranspose: at stride 1 the adjoint is a Conv with flipped weights, at an
+ * equal stride s on both axes s² phase Convs, interleaved (polyphase); the
+ * pools and other strides use ConvTranspose as below.
+ *
+ * ConvTranspose: with stride 1 the crop is exact through its own pads. With
+ * stride > 1 the input length L is not a function of the output
  * length (L mod stride is lost), and free image sizes make L a run-time value:
  * the transposed conv is given `output_padding = stride − 1` (so it always
  * covers the padded input) and a Slice cuts [pad_begin, pad_begin + L), with
@@ -105,6 +110,93 @@ export function adjointWeights(w: Float32Array, dims: number[], group: number): 
   return { data: out, dims: [cinG * group, coutG, ...kernel] };
 }
 
+/**
+ * Sub-kernels of the polyphase adjoint of a strided sweep (2-D, stride s on both
+ * axes). In padded input coordinates q = s·o + k·d; the positions q ≡ r (mod s)
+ * of phase r = (rh, rw) receive Σ_k w[k]·gY[m − j_k] with j_k = (k·d − r)/s for
+ * the taps where that is a whole number. Per phase, the taps are placed at j
+ * in a kernel of span J + 1 (J = ⌊(K−1)·d/s⌋ per axis), then channel-swapped and
+ * flipped by {@link adjointWeights}, so each phase is a plain stride-1 Conv
+ * over gY with begin pads J. Returns the s² kernels in phase order rh·s + rw,
+ * and J per axis. A phase no tap lands on gets an all-zero kernel (its
+ * positions receive no gradient, e.g. odd positions under dilation 2, stride 2).
+ */
+export function phaseWeights(w: Float32Array, dims: number[], group: number, stride: number, dilations: number[]): { phases: { data: Float32Array; dims: number[] }[]; span: number[] } {
+  const [cout, cinG, kh, kw] = dims as [number, number, number, number];
+  const s = stride;
+  const J = [Math.floor(((kh - 1) * dilations[0]!) / s), Math.floor(((kw - 1) * dilations[1]!) / s)] as [number, number];
+  const [jh, jw] = [J[0] + 1, J[1] + 1];
+  const phases: { data: Float32Array; dims: number[] }[] = [];
+  for (let rh = 0; rh < s; rh++) {
+    for (let rw = 0; rw < s; rw++) {
+      const sub = new Float32Array(cout * cinG * jh * jw);
+      for (let a = 0; a < kh; a++) {
+        const qa = a * dilations[0]! - rh;
+        if (qa < 0 || qa % s !== 0) continue;
+        for (let b = 0; b < kw; b++) {
+          const qb = b * dilations[1]! - rw;
+          if (qb < 0 || qb % s !== 0) continue;
+          const [ja, jb] = [qa / s, qb / s];
+          for (let oc = 0; oc < cout * cinG; oc++) sub[(oc * jh + ja) * jw + jb] = w[(oc * kh + a) * kw + b]!;
+        }
+      }
+      phases.push(adjointWeights(sub, [cout, cinG, jh, jw], group));
+    }
+  }
+  return { phases, span: J };
+}
+
+/**
+ * Input gradient of a strided 2-D Conv with constant weights, as s² stride-1
+ * Convs (one per phase of the input grid, see {@link phaseWeights}) whose
+ * results are interleaved and cropped to [pad_begin, pad_begin + L).
+ *
+ * Why: onnxruntime's ConvTranspose is a GEMM per group followed by a scalar
+ * col2im, slow for depthwise layers (10 ms for MobileNetV2's 96-channel
+ * stride-2 layer at 288×512); the phase Convs run in its blocked (NCHWc)
+ * kernels. The interleave is two Concats of unsqueezed phases (columns, then
+ * rows) with Reshapes, each about one copy of the tensor: DepthToSpace and a
+ * 6-D Transpose do the same several times slower there.
+ *
+ * Coverage: the phase outputs span s·(O + J) (SAME) or s·(O + J + 1) (explicit
+ * non-negative pads, VALID: input cells past the last window get zeros)
+ * padded positions, which always reaches pad_begin + L. Negative pads fall
+ * back to ConvTranspose.
+ */
+function polyphaseAdjoint(ctx: GradContext, gy: string, x: string, w: Window, init: Float32Array, dims: number[], group: number, base: string): string | undefined {
+  const s = w.strides[0]!;
+  const same = w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER';
+  if (!same && [...w.padsBegin!, ...w.padsEnd!].some((p) => p < 0)) return undefined;
+  const { phases, span } = phaseWeights(init, dims, group, s, w.dilations);
+  const extra = same ? 0 : 1;
+  const pads = [span[0]!, span[1]!, span[0]! + extra, span[1]! + extra];
+  const kernel = phases[0]!.dims.slice(2);
+  let parts: string[];
+  if (group === 1) {
+    // One Conv for all phases (a wider GEMM), split after.
+    const cin = phases[0]!.dims[0]!;
+    const all = new Float32Array(phases.reduce((n, p) => n + p.data.length, 0));
+    phases.forEach((p, i) => all.set(p.data, i * p.data.length));
+    const wAll = ctx.g.initializer(`${base}/phases_weight`, all, [cin * phases.length, ...phases[0]!.dims.slice(1)]);
+    const stacked = ctx.node('Conv', [gy, wAll], { kernel_shape: kernel, pads }, base);
+    parts = ctx.g.nodeN('Split', [stacked, ctx.int64s(phases.map(() => cin))], phases.map((_, i) => `${base}/phase${i}`), { axis: 1 }, { name: `${base}/Split` });
+  } else {
+    parts = phases.map((p, i) => ctx.node('Conv', [gy, ctx.g.initializer(`${base}/phase${i}_weight`, p.data, p.dims)], { kernel_shape: kernel, group, pads }, base));
+  }
+  // Columns: phase (rh, rw) goes to column s·m + rw; then rows: s·m + rh.
+  const unsq = (t: string, axis: number) => ctx.node('Unsqueeze', [t, ctx.int64s([axis])], {}, base);
+  const rows: string[] = [];
+  for (let rh = 0; rh < s; rh++) {
+    const cols = parts.slice(rh * s, rh * s + s).map((p) => unsq(p, 4));
+    rows.push(ctx.node('Reshape', [ctx.node('Concat', cols, { axis: 4 }, base), ctx.int64s([0, 0, 0, -1])], {}, base));
+  }
+  const rowShape = ctx.node('Mul', [ctx.node('Shape', [rows[0]!], {}, base), ctx.int64s([1, 1, s, 1])], {}, base);
+  const full = ctx.node('Reshape', [ctx.node('Concat', rows.map((r) => unsq(r, 3)), { axis: 3 }, base), rowShape], {}, base);
+  const L = ctx.spatialOf(x);
+  const begin = w.padsBegin ? ctx.int64s(w.padsBegin) : dynamicPadsBegin(ctx, x, w, base);
+  return ctx.node('Slice', [full, begin, ctx.node('Add', [begin, L], {}, base), ctx.int64s([2, 3])], {}, base);
+}
+
 const conv: GradRule = (ctx, n, [gy]) => {
   const [x, weight] = [n.input![0]!, n.input![1]!];
   const base = `grad/${n.output![0]}`;
@@ -125,6 +217,11 @@ const conv: GradRule = (ctx, n, [gy]) => {
       const wAdj = ctx.g.initializer(`${base}/adjoint_weight`, adj.data, adj.dims);
       return [ctx.node('Conv', [gy!, wAdj], { kernel_shape: kernel, dilations: w.dilations, group, pads }, base)];
     }
+  }
+  const strided = kernel.length === 2 && w.strides[0]! > 1 && w.strides[0] === w.strides[1];
+  if (init && strided) {
+    const g = polyphaseAdjoint(ctx, gy!, x, w, tensorToFloat32(init), tensorDims(init), group, base);
+    if (g) return [g];
   }
   return [transposedSweep(ctx, gy!, weight, x, w, group, base)];
 };

@@ -83,9 +83,18 @@ describe('dream step on the real MobileNetV2', () => {
     const dreamOutputs = new Map<string, number>();
     for (const n of dream.graph!.node!) for (const o of n.output ?? []) dreamOutputs.set(o, (dreamOutputs.get(o) ?? 0) + 1);
     for (const o of fwdOutputs) expect(dreamOutputs.get(o)).toBe(1);
-    const convs = forward.graph!.node!.filter((n) => n.opType === 'Conv').length;
-    const heavy = dream.graph!.node!.filter((n) => n.opType === 'Conv' || n.opType === 'ConvTranspose').length;
-    expect(heavy).toBe(2 * convs);
+    // One adjoint per forward Conv: a Conv at stride 1; at stride s, one phase Conv per output phase (s², each
+    // a quarter of the work) for grouped/depthwise weights, one stacked Conv for group 1. No ConvTranspose.
+    const fwdConvs = forward.graph!.node!.filter((n) => n.opType === 'Conv');
+    const attrOf = (n: (typeof fwdConvs)[number], name: string) => n.attribute?.find((a) => a.name === name);
+    const adjoints = fwdConvs.reduce((sum, n) => {
+      const s = Number(attrOf(n, 'strides')?.ints?.[0] ?? 1);
+      const group = Number(attrOf(n, 'group')?.i ?? 1);
+      return sum + (s > 1 && group > 1 ? s * s : 1);
+    }, 0);
+    const count = (ops: string[]) => dream.graph!.node!.filter((n) => ops.includes(n.opType!)).length;
+    expect(count(['ConvTranspose'])).toBe(0);
+    expect(count(['Conv'])).toBe(fwdConvs.length + adjoints);
     // Activation masks read the forward outputs (Clip results), never a recomputed tensor.
     const clips = new Set(forward.graph!.node!.filter((n) => n.opType === 'Clip').map((n) => n.output![0]!));
     const readers = dream.graph!.node!.filter((n) => n.name?.startsWith('grad/') && n.input!.some((i) => clips.has(i)));
