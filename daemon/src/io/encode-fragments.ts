@@ -7,8 +7,9 @@
  * table. Nothing is written to disk by ffmpeg itself.
  */
 import { DreamLayerError } from '../../../shared/src/errors.ts';
-import { containerFor, encodeFailure, PipeMovieEncoder, type Container, type MovieEncoderOptions } from './encode.ts';
-import type { ToolProcess } from './ffmpeg-process.ts';
+import { writeError } from './atomic-file.ts';
+import { containerFor, PipeMovieEncoder, type Container, type MovieEncoderOptions } from './encode.ts';
+import type { ExitStatus, ToolProcess } from './ffmpeg-process.ts';
 import { FragmentedMp4Reader, initTrack, type FragmentSample } from './fragmented-mp4-reader.ts';
 
 export interface FragmentEncoderOptions extends Omit<MovieEncoderOptions, 'audioFrom'> {
@@ -59,7 +60,18 @@ class FragmentEncoder extends PipeMovieEncoder {
 
   protected override async complete(): Promise<void> {
     await this.reading;
-    if (this.readError) throw this.readError instanceof DreamLayerError ? this.readError : encodeFailure(this.path, { code: null, signal: null }, (this.readError as Error).message);
+    if (this.readError) throw this.readFailure();
+  }
+
+  /** When ffmpeg was stopped because its output could not be taken (disk full, unexpected stream), that is the error. */
+  protected override failure(status: ExitStatus, stderr: string): DreamLayerError {
+    return this.readError ? this.readFailure() : super.failure(status, stderr);
+  }
+
+  private readFailure(): DreamLayerError {
+    const e = this.readError;
+    // A file-system error of onMedia (ENOSPC → DISK_FULL) names the movie; a malformed stream is already ours.
+    return e instanceof DreamLayerError ? e : writeError(e, this.path, 'encode', 'movie');
   }
 
   /** The result; valid after finish(). */

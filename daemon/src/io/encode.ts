@@ -218,6 +218,11 @@ export class PipeMovieEncoder implements MovieEncoder {
     return ['-f', container, ffmpegPath(this.tmp)];
   }
 
+  /** The error for ffmpeg having stopped (a subclass may know the real cause). */
+  protected failure(status: ExitStatus, stderr: string): DreamLayerError {
+    return encodeFailure(this.path, status, stderr, this.framesWritten);
+  }
+
   /** Called once ffmpeg runs. */
   protected started(_tool: ToolProcess): void {}
 
@@ -249,7 +254,7 @@ export class PipeMovieEncoder implements MovieEncoder {
     const buf = this.pack(img);
     const tool = await this.starting;
     if (this.aborted()) throw new DreamLayerError('CANCELLED', { stage: 'encode' });
-    if (tool.done) throw encodeFailure(this.path, await tool.exited, tool.stderr.text(), this.framesWritten);
+    if (tool.done) throw this.failure(await tool.exited, tool.stderr.text());
     // Resolve only once the bytes are in the pipe: the caller may reuse its buffer, and a slow ffmpeg holds us back.
     const written = new Promise<void>((resolve, reject) => tool.proc.stdin!.write(buf, (err) => (err ? reject(err) : resolve())));
     written.catch(() => {});
@@ -258,7 +263,7 @@ export class PipeMovieEncoder implements MovieEncoder {
     if (this.aborted()) throw new DreamLayerError('CANCELLED', { stage: 'encode' });
     if (r !== 'ok') {
       const status = await tool.exited;
-      throw encodeFailure(this.path, status, tool.stderr.text(), this.framesWritten);
+      throw this.failure(status, tool.stderr.text());
     }
     this.framesWritten++;
   }
@@ -272,7 +277,7 @@ export class PipeMovieEncoder implements MovieEncoder {
     const status = await tool.exited;
     if (this.state !== 'finishing') throw new DreamLayerError('CANCELLED', { stage: 'encode' });
     try {
-      if (status.code !== 0) throw encodeFailure(this.path, status, tool.stderr.text(), this.framesWritten);
+      if (status.code !== 0) throw this.failure(status, tool.stderr.text());
       if (this.framesWritten === 0) throw new DreamLayerError('FFMPEG_FAILED', { message: `No frames were written to the movie "${this.path}".`, stage: 'encode' });
       await this.complete();
       this.state = 'done';

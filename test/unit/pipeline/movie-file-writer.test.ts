@@ -199,3 +199,21 @@ describe('a movie written piece by piece', () => {
     got.forEach((f, i) => expect(f.equals(reference[i]), `frame ${i}`).toBe(true));
   }, 60_000);
 });
+
+describe('the frame stream encoder', () => {
+  it('reports a full disk while its output is appended as DISK_FULL naming the movie (not as an ffmpeg failure)', async () => {
+    const enc = createFrameStreamEncoder({
+      path: path.join(dir, 'full.mp4'), width: W, height: H, fps: NTSC, codec: 'h264', inputChannels: 3,
+      onMedia: async () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    });
+    const err = await (async () => {
+      for (let f = 0; f < 40; f++) await enc.write(frame(f));
+      await enc.finish();
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'DISK_FULL' });
+    expect(String((err as Error).message)).toContain('full.mp4');
+  }, 30_000);
+});
+
