@@ -190,7 +190,8 @@ export function buildVideoTrak(v: VideoTrack, movieTimescale: number, trackId = 
   // Shift so no composition offset is negative (version-0 ctts); the edit list takes the shift back out.
   const shift = Math.max(0, -offsets.reduce((a, b) => Math.min(a, b), 0));
   const mediaDuration = n * dur;
-  const movieDuration = Math.round((mediaDuration * movieTimescale) / v.timescale);
+  // Rounded up, as ffmpeg does: an edit that ended before the last frame does could cut it short.
+  const movieDuration = Math.ceil((mediaDuration * movieTimescale) / v.timescale - 1e-9);
 
   const tables: Buffer[] = [fullBox('stts', 0, 0, u32(1, n, dur))];
   if (offsets.some((o) => o + shift !== 0)) {

@@ -214,7 +214,9 @@ export function createSegmentedMovieSink(out: OutputSpec, movie: string, ctx: Se
         } catch {
           break;
         }
-        if (rec.first !== s.first || rec.last !== s.last || rec.offset !== dataEnd || rec.offset + rec.bytes > size || rec.sizes.length !== s.last - s.first + 1) break;
+        const consistent = rec.first === s.first && rec.last === s.last && rec.offset === dataEnd && rec.offset + rec.bytes <= size
+          && rec.sizes.length === s.last - s.first + 1 && rec.sizes.reduce((x, y) => x + y, 0) === rec.bytes;
+        if (!consistent) break;
         done.push(rec);
         dataEnd = rec.offset + rec.bytes;
       }
