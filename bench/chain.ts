@@ -8,8 +8,10 @@
  *           encode upscaled/ → out.mp4 (H.264, same CRF)                      (ffmpeg image2)
  *
  * Each variant's work folder is polled every 50 ms for its total size, so the
- * peak disk use includes checkpoints, state images and temp files. Targets
- * (issue 9): the chain is faster, and its peak disk use is the final file.
+ * peak disk use includes checkpoints, state images and temp files; the chain's
+ * peak is also given without the temporal stylize's state images
+ * (`.dreamlayer-state/`). Targets (issue 9): the chain is faster, and its peak
+ * disk use is the final file.
  *
  * Options (argv when run directly, or env for `npm run bench chain`):
  *   --frames A:B   (BENCH_CHAIN_FRAMES)  default: the whole clip
