@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { medianSparse } from '../../../daemon/src/flow/dis/median-sparse.ts';
 import { densify } from '../../../daemon/src/flow/dis/densify.ts';
 import { halve, luminance255, padReplicate, sobel } from '../../../daemon/src/flow/dis/gray-pyramid.ts';
-import { upsampleFlow } from '../../../daemon/src/flow/dis/upsample-flow.ts';
+import { resampleFlow } from '../../../daemon/src/flow/resize-flow.ts';
 import { variationalRefine } from '../../../daemon/src/flow/dis/variational-refine.ts';
 import { autoCoarsestScale } from '../../../daemon/src/flow/dis/dis-flow.ts';
 import { rng, render, textureFn } from './helpers.ts';
@@ -43,13 +43,13 @@ describe('DIS internals', () => {
     expect(l.data[0]).toBeCloseTo(255 * (0.299 + 0.587 * 0.5), 4);
   });
 
-  it('densify spreads a constant patch flow exactly, and upsampleFlow doubles vectors', () => {
+  it('densify spreads a constant patch flow exactly, and resampleFlow doubles vectors', () => {
     const i0 = luminance255(render(textureFn(3), 40, 30, 3));
     const sp = { cols: 11, rows: 8, u: new Float32Array(88).fill(1.25), v: new Float32Array(88).fill(-0.5) };
     const u = new Float32Array(1200), v = new Float32Array(1200);
     densify(i0, padReplicate(i0, 16), 16, sp, 8, 3, u, v);
     for (let i = 0; i < 1200; i++) { expect(u[i]).toBeCloseTo(1.25, 5); expect(v[i]).toBeCloseTo(-0.5, 5); }
-    const up = upsampleFlow(u, v, 40, 30, 80, 60, 2);
+    const up = resampleFlow(u, v, 40, 30, 80, 60, 2, 2);
     expect(up.u[1234]).toBeCloseTo(2.5, 5);
     expect(up.v[4321]).toBeCloseTo(-1, 5);
   });

@@ -3,14 +3,37 @@
  * coarse to fine: per level, patch inverse search → densification → variational refinement,
  * then upsampling to the next finer level. The finest levels can be skipped (`finestScale`);
  * the result is then upsampled to full resolution.
+ *
+ * Optionally (`consistency`), a backward flow is computed alongside at every level; at the finest
+ * computed level, forward vectors that the backward flow contradicts are replaced by a push–pull
+ * interpolation of the trusted ones and the forward flow is refined once more. Coarse-to-fine local
+ * search locks onto wrong matches where motion is large and texture repetitive (a tiled floor rushing
+ * past); such regions seldom come out the same way in both directions, so the check finds them.
  */
 import { halve, padReplicate, sobel, type Plane } from './gray-pyramid.ts';
 import { patchInverseSearch, sparseGrid, type PatchSearchParams, type SparseFlow } from './patch-search.ts';
 import { densify } from './densify.ts';
 import { variationalRefine, type RefineParams } from './variational-refine.ts';
-import { upsampleFlow } from './upsample-flow.ts';
+import { resampleFlow } from '../resize-flow.ts';
 import { medianSparse } from './median-sparse.ts';
+import { consistencyTrust } from './consistency-trust.ts';
+import { fillUntrusted } from './fill-untrusted.ts';
 import { NO_POOL, type Pool } from './buffer-pool.ts';
+
+/** The forward–backward check (see the module comment). */
+export interface ConsistencyParams {
+  /** Tolerance of the check, in pixels of the finest computed level (Ruder et al.'s test plus tol²). */
+  tolerance: number;
+  /**
+   * The backward flow only has to be right where the forward one is, so it is computed more cheaply:
+   * these replace the forward search's stride and iterations and the refinement's iterations.
+   */
+  backward: { stride: number; iterations: number; refineIterations: number };
+  /** Refinement iterations of the forward flow at the finest level before the check… */
+  refineBefore: number;
+  /** …and after the untrusted vectors are filled. */
+  refineAfter: number;
+}
 
 export interface DisParams {
   /** Finest pyramid level that is computed (0 = full resolution, 1 = half, …), at most. */
@@ -29,6 +52,8 @@ export interface DisParams {
    */
   sparseMedian: boolean;
   refine: RefineParams;
+  /** Forward–backward check at the finest level; null = off (one direction only). */
+  consistency: ConsistencyParams | null;
 }
 
 export interface DisResult {
@@ -45,8 +70,8 @@ export function autoCoarsestScale(w: number, h: number, patchSize: number): numb
   return Math.max(0, Math.min(a, b));
 }
 
-/** Observer of intermediate results (for diagnostics and tests). */
-export type DisTrace = (scale: number, stage: 'init' | 'densify' | 'refine', u: Float32Array, v: Float32Array, w: number, h: number) => void;
+/** Observer of intermediate results (for diagnostics and tests); 'filled' follows the consistency fill. */
+export type DisTrace = (scale: number, stage: 'init' | 'densify' | 'refine' | 'filled', u: Float32Array, v: Float32Array, w: number, h: number) => void;
 
 /**
  * Flow from `a` to `b` (grey planes, 0..255). `pool` lends working buffers across calls; the returned
@@ -70,40 +95,64 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
     p1.push(halve(p1[s - 1], pool, `p1@${s}`));
   }
 
-  let u: Float32Array | null = null;
-  let v: Float32Array | null = null;
+  const c = p.consistency;
+  const back: DisParams | null = c && {
+    ...p,
+    search: { ...p.search, stride: c.backward.stride, iterations: c.backward.iterations },
+    refine: { ...p.refine, iterations: c.backward.refineIterations },
+  };
+  let u: Float32Array | null = null, v: Float32Array | null = null;
+  let bu: Float32Array | null = null, bv: Float32Array | null = null;
   for (let s = coarsest; s >= finest; s--) {
     signal?.throwIfAborted();
-    const i0 = p0[s], i1 = p1[s];
-    const { width: w, height: h } = i0;
-    // The flow of the finest level is returned when no final upsampling follows: never pool it.
-    const fresh = s === 0;
-    const first = u === null;
-    const nu: Float32Array = fresh ? new Float32Array(w * h) : pool.f32(`u@${s}`, w * h, first);
-    const nv: Float32Array = fresh ? new Float32Array(w * h) : pool.f32(`v@${s}`, w * h, first);
-    if (u && v) upsampleFlow(u, v, p0[s + 1].width, p0[s + 1].height, w, h, 2, nu, nv);
-    u = nu;
-    v = nv;
-    trace?.(s, 'init', u, v, w, h);
-    if (w >= psz && h >= psz) {
-      const { gx, gy } = sobel(i0, pool, `sobel@${s}`);
-      const grid = sparseGrid(w, h, p.search);
-      const m = grid.cols * grid.rows;
-      const sparse: SparseFlow = { ...grid, u: pool.f32(`su@${s}`, m), v: pool.f32(`sv@${s}`, m) };
-      const i1ext = padReplicate(i1, border, pool, `ext@${s}`);
-      patchInverseSearch({ i0, i1ext, border, gx, gy }, u, v, p.search, sparse, pool, `search@${s}`);
-      if (p.sparseMedian) medianSparse(sparse, pool.f32(`median@${s}`, m));
-      densify(i0, i1ext, border, sparse, psz, p.search.stride, u, v, pool, `densify@${s}`);
-      trace?.(s, 'densify', u, v, w, h);
-    }
-    variationalRefine(i0, i1, u, v, p.refine, pool, `refine@${s}`);
+    const last = s === finest;
+    // The flow of full resolution is returned when no final upsampling follows: never pool it.
+    const fwd = c && last ? { ...p, refine: { ...p.refine, iterations: c.refineBefore } } : p;
+    ({ u, v } = levelStep(p0[s], p1[s], s, s === 0, u, v, p0[s + 1], fwd, border, pool, '', trace));
+    if (!c || !back) continue;
+    ({ u: bu, v: bv } = levelStep(p1[s], p0[s], s, false, bu, bv, p1[s + 1], back, border, pool, 'b:'));
+    if (!last) continue;
+    const { width: w, height: h } = p0[s];
+    const trust = consistencyTrust(u, v, bu, bv, w, h, c.tolerance, pool.f32('trust', w * h));
+    fillUntrusted(u, v, trust, w, h, pool, 'fill');
+    trace?.(s, 'filled', u, v, w, h);
+    variationalRefine(p0[s], p1[s], u, v, { ...p.refine, iterations: c.refineAfter }, pool, `refine@${s}`);
     trace?.(s, 'refine', u, v, w, h);
   }
   if (finest > 0) {
-    const up = upsampleFlow(u!, v!, p0[finest].width, p0[finest].height, W, H, 1 << finest);
-    u = up.u; v = up.v;
+    const f = 1 << finest;
+    ({ u, v } = resampleFlow(u!, v!, p0[finest].width, p0[finest].height, W, H, f, f));
   }
   return { width: W, height: H, u: u!, v: v! };
 }
 
-
+/**
+ * One pyramid level in one direction: upsample the coarser flow (if any), inverse search,
+ * densification, refinement. `dir` keeps the two directions' pooled buffers apart.
+ */
+function levelStep(
+  i0: Plane, i1: Plane, s: number, fresh: boolean, cu: Float32Array | null, cv: Float32Array | null, coarser: Plane | undefined,
+  p: DisParams, border: number, pool: Pool, dir: string, trace?: DisTrace,
+): { u: Float32Array; v: Float32Array } {
+  const psz = p.search.patchSize;
+  const { width: w, height: h } = i0;
+  const first = cu === null;
+  const u: Float32Array = fresh ? new Float32Array(w * h) : pool.f32(`${dir}u@${s}`, w * h, first);
+  const v: Float32Array = fresh ? new Float32Array(w * h) : pool.f32(`${dir}v@${s}`, w * h, first);
+  if (cu && cv && coarser) resampleFlow(cu, cv, coarser.width, coarser.height, w, h, 2, 2, u, v);
+  trace?.(s, 'init', u, v, w, h);
+  if (w >= psz && h >= psz) {
+    const { gx, gy } = sobel(i0, pool, `${dir}sobel@${s}`);
+    const grid = sparseGrid(w, h, p.search);
+    const m = grid.cols * grid.rows;
+    const sparse: SparseFlow = { ...grid, u: pool.f32(`${dir}su@${s}`, m), v: pool.f32(`${dir}sv@${s}`, m) };
+    const i1ext = padReplicate(i1, border, pool, `${dir}ext@${s}`);
+    patchInverseSearch({ i0, i1ext, border, gx, gy }, u, v, p.search, sparse, pool, `${dir}search@${s}`);
+    if (p.sparseMedian) medianSparse(sparse, pool.f32(`${dir}median@${s}`, m));
+    densify(i0, i1ext, border, sparse, psz, p.search.stride, u, v, pool, `${dir}densify@${s}`);
+    trace?.(s, 'densify', u, v, w, h);
+  }
+  variationalRefine(i0, i1, u, v, p.refine, pool, `${dir}refine@${s}`);
+  trace?.(s, 'refine', u, v, w, h);
+  return { u, v };
+}
