@@ -40,6 +40,8 @@ export interface TemporalOptions {
   photometricRamp?: number;
   /** Mean RGB difference (0..1) between carried and fresh strokes below which they are averaged. */
   agreement?: number;
+  /** Trust kept where the forward–backward test fails but the sources match (see flow/warp-trust.ts; default 0.5). */
+  inconsistentTrust?: number;
 }
 
 export function image8ToFloat(img: Image8): FloatImage {
@@ -61,17 +63,8 @@ export function image8ToFloat(img: Image8): FloatImage {
 export function warpBicubic(img: FloatImage, flow: FlowField): Float32Array {
   const { width: w, height: h, data: src } = img;
   const out = new Float32Array(w * h * 3);
-  const wx = new Float64Array(4);
-  const wy = new Float64Array(4);
-  const cr = (t: number, k: Float64Array) => {
-    const t2 = t * t;
-    const t3 = t2 * t;
-    k[0] = -0.5 * t3 + t2 - 0.5 * t;
-    k[1] = 1.5 * t3 - 2.5 * t2 + 1;
-    k[2] = -1.5 * t3 + 2 * t2 + 0.5 * t;
-    k[3] = 0.5 * t3 - 0.5 * t2;
-  };
   const { u, v } = flow;
+  const row3 = 3 * w;
   for (let y = 0, o = 0; y < h; y++) {
     for (let x = 0; x < w; x++, o++) {
       let sx = x + u[o];
@@ -82,22 +75,36 @@ export function warpBicubic(img: FloatImage, flow: FlowField): Float32Array {
       if (sy > h - 1) sy = h - 1;
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
-      cr(sx - x0, wx);
-      cr(sy - y0, wy);
+      // Catmull-Rom weights of the four taps at x0-1 … x0+2 (and y).
+      const tx = sx - x0, tx2 = tx * tx, tx3 = tx2 * tx;
+      const ty = sy - y0, ty2 = ty * ty, ty3 = ty2 * ty;
+      const wx0 = -0.5 * tx3 + tx2 - 0.5 * tx, wx1 = 1.5 * tx3 - 2.5 * tx2 + 1, wx2 = -1.5 * tx3 + 2 * tx2 + 0.5 * tx, wx3 = 0.5 * tx3 - 0.5 * tx2;
+      const wy0 = -0.5 * ty3 + ty2 - 0.5 * ty, wy1 = 1.5 * ty3 - 2.5 * ty2 + 1, wy2 = -1.5 * ty3 + 2 * ty2 + 0.5 * ty, wy3 = 0.5 * ty3 - 0.5 * ty2;
       let r = 0;
       let g = 0;
       let b = 0;
-      for (let j = 0; j < 4; j++) {
-        const yy = Math.min(h - 1, Math.max(0, y0 - 1 + j));
-        const row = yy * w;
-        const wyj = wy[j];
-        for (let i = 0; i < 4; i++) {
-          const xx = Math.min(w - 1, Math.max(0, x0 - 1 + i));
-          const p = (row + xx) * 3;
-          const k = wx[i] * wyj;
-          r += k * src[p];
-          g += k * src[p + 1];
-          b += k * src[p + 2];
+      if (x0 >= 1 && x0 <= w - 3 && y0 >= 1 && y0 <= h - 3) {
+        // Interior: all 16 taps inside, no clamping.
+        let p = ((y0 - 1) * w + x0 - 1) * 3;
+        for (let j = 0; j < 4; j++, p += row3) {
+          const wy = j === 0 ? wy0 : j === 1 ? wy1 : j === 2 ? wy2 : wy3;
+          const k0 = wx0 * wy, k1 = wx1 * wy, k2 = wx2 * wy, k3 = wx3 * wy;
+          r += k0 * src[p] + k1 * src[p + 3] + k2 * src[p + 6] + k3 * src[p + 9];
+          g += k0 * src[p + 1] + k1 * src[p + 4] + k2 * src[p + 7] + k3 * src[p + 10];
+          b += k0 * src[p + 2] + k1 * src[p + 5] + k2 * src[p + 8] + k3 * src[p + 11];
+        }
+      } else {
+        for (let j = 0; j < 4; j++) {
+          const yy = Math.min(h - 1, Math.max(0, y0 - 1 + j));
+          const wy = j === 0 ? wy0 : j === 1 ? wy1 : j === 2 ? wy2 : wy3;
+          for (let i = 0; i < 4; i++) {
+            const xx = Math.min(w - 1, Math.max(0, x0 - 1 + i));
+            const p = (yy * w + xx) * 3;
+            const k = (i === 0 ? wx0 : i === 1 ? wx1 : i === 2 ? wx2 : wx3) * wy;
+            r += k * src[p];
+            g += k * src[p + 1];
+            b += k * src[p + 2];
+          }
         }
       }
       out[3 * o] = r;
@@ -106,23 +113,6 @@ export function warpBicubic(img: FloatImage, flow: FlowField): Float32Array {
     }
   }
   return out;
-}
-
-/** Per-channel mean and std of an interleaved RGB float image. */
-function channelStats(data: Float32Array): { mean: number[]; std: number[] } {
-  const s = [0, 0, 0];
-  const s2 = [0, 0, 0];
-  const n = data.length / 3;
-  for (let i = 0; i < data.length; i += 3) {
-    for (let c = 0; c < 3; c++) {
-      const v = data[i + c];
-      s[c] += v;
-      s2[c] += v * v;
-    }
-  }
-  const mean = s.map((v) => v / n);
-  const std = s2.map((v, c) => Math.sqrt(Math.max(0, v / n - mean[c] * mean[c])));
-  return { mean, std };
 }
 
 export interface BlendInputs {
@@ -137,41 +127,71 @@ export interface BlendInputs {
   frameNumber: number;
 }
 
+/**
+ * The consistency mask as temporal stylize uses it: without the motion-boundary
+ * test, eroded and softened by 1 px. The motion-boundary test (flow gradient
+ * above ~0.045 px/px) fires on every non-rigid or parallax motion — a walking
+ * person's whole body, a tilt over layered depth — where the warp is fine; each
+ * pixel it wrongly rejects shows the fresh stylization and flickers. Where the
+ * flow really is wrong the photometric check rejects the pixel.
+ */
+const STYLIZE_CONSISTENCY = { motionBoundaries: false, erode: 1, blur: 1 };
+
 /** Blends the warped previous result with the fresh one; returns 8-bit RGB and the mean trusted share (for logs/tests). */
 export function temporalBlend(inp: BlendInputs, opts: TemporalOptions): { image: Image8; trustedShare: number } {
   const { width: w, height: h } = inp.fresh;
   const n = w * h;
-  const trust = warpTrust(inp.forward, inp.backward, inp.prevSource, inp.source, { threshold: opts.photometricThreshold ?? 0.04, ramp: opts.photometricRamp ?? 0.08 });
+  const trust = warpTrust(inp.forward, inp.backward, inp.prevSource, inp.source, {
+    threshold: opts.photometricThreshold ?? 0.04,
+    ramp: opts.photometricRamp ?? 0.08,
+    consistency: STYLIZE_CONSISTENCY,
+    inconsistentTrust: opts.inconsistentTrust ?? 0.5,
+    photometricRadius: 1,
+  });
   const warped = warpBicubic(image8ToFloat(inp.previous), inp.backward);
-  const fresh = image8ToFloat(inp.fresh).data;
+  const fd = inp.fresh.data;
+  const fc = inp.fresh.channels;
   const d0 = opts.agreement ?? 0.08;
   const dRamp = 0.12;
   const key = opts.keyframeInterval > 0 && inp.frameNumber % opts.keyframeInterval === 0;
   const base = key ? opts.temporal * 0.5 : opts.temporal;
+  const keepShare = (1 - base) * Math.min(1, base / 0.5);
   const out = new Float32Array(n * 3);
   let share = 0;
-  for (let i = 0; i < n; i++) {
-    const j = 3 * i;
+  // Channel sums of the blend and of the fresh frame, for the statistics tie below.
+  let so0 = 0, so1 = 0, so2 = 0, qo0 = 0, qo1 = 0, qo2 = 0;
+  let sf0 = 0, sf1 = 0, sf2 = 0, qf0 = 0, qf1 = 0, qf2 = 0;
+  for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += fc) {
+    const f0 = fd[k] / 255, f1 = fd[k + 1] / 255, f2 = fd[k + 2] / 255;
+    const w0 = warped[j], w1 = warped[j + 1], w2 = warped[j + 2];
     // Agreement between the carried and the fresh stroke: average when close, keep the carried one when far apart.
-    const diff = (Math.abs(warped[j] - fresh[j]) + Math.abs(warped[j + 1] - fresh[j + 1]) + Math.abs(warped[j + 2] - fresh[j + 2])) / 3;
+    const diff = (Math.abs(w0 - f0) + Math.abs(w1 - f1) + Math.abs(w2 - f2)) / 3;
     const keep = diff <= d0 ? 0 : diff >= d0 + dRamp ? 1 : (diff - d0) / dRamp;
-    const a = (base + (1 - base) * keep * Math.min(1, base / 0.5)) * trust[i];
+    const a = (base + keepShare * keep) * trust[i];
     share += a;
-    out[j] = a * warped[j] + (1 - a) * fresh[j];
-    out[j + 1] = a * warped[j + 1] + (1 - a) * fresh[j + 1];
-    out[j + 2] = a * warped[j + 2] + (1 - a) * fresh[j + 2];
+    const o0 = f0 + a * (w0 - f0), o1 = f1 + a * (w1 - f1), o2 = f2 + a * (w2 - f2);
+    out[j] = o0;
+    out[j + 1] = o1;
+    out[j + 2] = o2;
+    so0 += o0; so1 += o1; so2 += o2;
+    qo0 += o0 * o0; qo1 += o1 * o1; qo2 += o2 * o2;
+    sf0 += f0; sf1 += f1; sf2 += f2;
+    qf0 += f0 * f0; qf1 += f1 * f1; qf2 += f2 * f2;
   }
-  // Tie the global statistics to the fresh stylization: blending and bilinear
-  // warping lower contrast a little every frame; corrected here, it cannot accumulate.
-  const so = channelStats(out);
-  const sf = channelStats(fresh);
-  const gain = so.std.map((s, c) => (s > 1e-4 ? Math.min(1.5, Math.max(0.67, sf.std[c] / s)) : 1));
+  // Tie the global statistics to the fresh stylization: blending and resampling
+  // lower contrast a little every frame; corrected here, it cannot accumulate.
+  const std = (s: number, q: number) => Math.sqrt(Math.max(0, q / n - (s / n) * (s / n)));
+  const gainOf = (o: number, f: number) => (o > 1e-4 ? Math.min(1.5, Math.max(0.67, f / o)) : 1);
+  const g0 = gainOf(std(so0, qo0), std(sf0, qf0)), g1 = gainOf(std(so1, qo1), std(sf1, qf1)), g2 = gainOf(std(so2, qo2), std(sf2, qf2));
+  // v' = (v − mean_out)·gain + mean_fresh, in 8-bit units with rounding.
+  const c0 = (sf0 / n - (so0 / n) * g0) * 255 + 0.5, c1 = (sf1 / n - (so1 / n) * g1) * 255 + 0.5, c2 = (sf2 / n - (so2 / n) * g2) * 255 + 0.5;
+  const m0 = g0 * 255, m1 = g1 * 255, m2 = g2 * 255;
   const data = new Uint8Array(n * 3);
-  for (let i = 0; i < n * 3; i += 3) {
-    for (let c = 0; c < 3; c++) {
-      const v = ((out[i + c] - so.mean[c]) * gain[c] + sf.mean[c]) * 255 + 0.5;
-      data[i + c] = v <= 0 ? 0 : v >= 255 ? 255 : v;
-    }
+  for (let j = 0; j < n * 3; j += 3) {
+    const v0 = out[j] * m0 + c0, v1 = out[j + 1] * m1 + c1, v2 = out[j + 2] * m2 + c2;
+    data[j] = v0 <= 0 ? 0 : v0 >= 255 ? 255 : v0;
+    data[j + 1] = v1 <= 0 ? 0 : v1 >= 255 ? 255 : v1;
+    data[j + 2] = v2 <= 0 ? 0 : v2 >= 255 ? 255 : v2;
   }
   return { image: { width: w, height: h, channels: 3, data }, trustedShare: share / n / Math.max(base, 1e-9) };
 }
