@@ -21,13 +21,13 @@ const REFINE = { alpha: 20, delta: 5, gamma: 10, iterations: 4, sorIterations: 5
 
 /**
  * Forward–backward check of `medium` and `accurate` (see dis-flow.ts). The backward flow only has to
- * expose gross errors, so it is a crude one: stride 8 (patches side by side), 8 Gauss–Newton
+ * expose gross errors, so it is a crude one: stride 8 (patches side by side), 6 Gauss–Newton
  * iterations, no refinement — about a tenth of the forward flow's cost. The tolerance (2 px at the
  * finest computed level) spares vectors that are right but that the crude backward flow misses by a
  * pixel or two; the wrong regions it has to catch are off by tens of pixels. The forward refinement's
  * 4 iterations are split around the fill (2 before the check, 2 after).
  */
-const CONSISTENCY = { tolerance: 2, backward: { stride: 8, iterations: 8, refineIterations: 0 }, refineBefore: 2, refineAfter: 2 };
+const CONSISTENCY = { tolerance: 2, backward: { stride: 8, iterations: 6, refineIterations: 0 }, refineBefore: 2, refineAfter: 2 };
 
 /**
  * Preset parameters. On large frames `fast` ≈ OpenCV's PRESET_FAST (finest level ¼ size) and `medium` ≈

@@ -39,21 +39,26 @@ describe('built-in DIS flow', () => {
       const s = await loadSintel('alley_1', pass);
       const f = await new BuiltinFlowEstimator().estimate(s.a, s.b);
       const all = endPointError(f, s.gt, s.valid).epe, noc = endPointError(f, s.gt, s.noc).epe;
-      // Measured 0.31 / 0.28 (OpenCV 4.6 DIS medium: 0.34 / 0.33).
-      expect(all, pass).toBeLessThan(0.4);
+      // Measured 0.296 / 0.271 (without the forward–backward check 0.310 / 0.284); the target is OpenCV 4.6 DIS medium's 0.34 / 0.33.
+      expect(all, pass).toBeLessThan(pass === 'clean' ? 0.34 : 0.33);
       expect(noc, pass).toBeLessThan(all);
     }
   });
 
-  it('follows the large motion of Sintel market_5 (up to 133 px)', async () => {
-    // Measured ≈ 14.3 (final) and ≈ 23 (clean, where a shadow sweeps over a repetitive floor
-    // and no local match is reliable); zero flow scores 32. OpenCV 4.6 DIS medium: 16.5 / 21.3.
-    const limits = { final: 18, clean: 27 };
-    for (const pass of ['final', 'clean'] as const) {
+  it('follows the large motion of Sintel market_5 (up to 133 px), better with the forward–backward check', async () => {
+    // Measured 14.5 (clean) / 12.5 (final); without the check 22.7 / 13.8 (on the clean pass a shadow
+    // sweeps over a repetitive tiled floor and the local search locks onto wrong matches); zero flow
+    // scores 32. OpenCV 4.6 DIS medium: 21.3 / 16.5; the target is 16.
+    let gain = 0;
+    for (const pass of ['clean', 'final'] as const) {
       const s = await loadSintel('market_5', pass);
-      const f = computeBuiltinFlow(s.a, s.b, { preset: 'medium' });
-      expect(endPointError(f, s.gt, s.valid).epe, pass).toBeLessThan(limits[pass]);
+      const checked = endPointError(computeBuiltinFlow(s.a, s.b, { preset: 'medium' }), s.gt, s.valid).epe;
+      const oneWay = endPointError(computeBuiltinFlow(s.a, s.b, { preset: 'medium', params: { consistency: null } }), s.gt, s.valid).epe;
+      expect(checked, pass).toBeLessThan(16);
+      expect(checked, pass).toBeLessThan(oneWay);
+      gain += oneWay - checked;
     }
+    expect(gain).toBeGreaterThan(5);
   });
 
   it('refuses frames of different sizes and honours an aborted signal', async () => {
