@@ -8,10 +8,14 @@
  * 2. Stability on person-walk (static camera): mean |Δ| frame to frame on pixels whose source
  *    does not change, for per-frame min–max normalisation (the usual tools) and for the written
  *    output; and how closely the walking person is followed (lag ratio, see below).
- * 3. Speed: end-to-end `runJob` frames/s at the source size (decode, network, normalisation,
- *    temporal filter, guided upsampling, 16-bit PNG writing) against bare `session.run` frames/s
- *    on the same frames' tensors; bare runs are interleaved with the end-to-end runs because this
- *    machine is shared and noisy.
+ * 3. Speed: end-to-end `runJob` frames/s at the source size (decode, first pass, network,
+ *    normalisation, temporal filter, guided upsampling, 16-bit PNG writing) against bare
+ *    `session.run` frames/s on the same frames' tensors, in ABBA order (bare, job, job, bare)
+ *    because this machine is shared and noisy. The pipeline runs with onnxruntime's threads as
+ *    DREAMLAYER_THREADS sets them (1, and the default: all cores); each is compared with bare
+ *    inference with the SAME thread setting (the fair ratio, the target) and with bare inference
+ *    on all cores. Process CPU time per frame is printed beside (ffmpeg's decoder is a separate
+ *    process and not in it). Then each step of a frame alone, CPU ms per frame.
  *
  *   node bin/run-ts.js bench/depth.ts [--frames N] [--skip accuracy,stability,speed] [--json FILE]
  */
@@ -25,16 +29,23 @@ import { resolveDepthContract, type DepthContract } from '../daemon/src/effects/
 import { depthAccuracy, inverseDepthFromDisparity, parseCalib } from '../daemon/src/effects/depth/depth-metrics.ts';
 import { networkInputSize, prepareDepthInput, runDepthNetwork } from '../daemon/src/effects/depth/depth-network.ts';
 import { clipMapping, sampleFrames } from '../daemon/src/effects/depth/depth-normalization.ts';
-import { DepthRenderer, workingGrid } from '../daemon/src/effects/depth/depth-renderer.ts';
-import { DEFAULT_TEMPORAL } from '../daemon/src/effects/depth/temporal-depth-filter.ts';
+import { DepthRenderer, flowGridFor, GUIDED_DEFAULTS, workingGrid } from '../daemon/src/effects/depth/depth-renderer.ts';
+import { DEFAULT_TEMPORAL, filterDepthStep } from '../daemon/src/effects/depth/temporal-depth-filter.ts';
 import { BuiltinFlowEstimator } from '../daemon/src/flow/builtin-flow.ts';
-import { bilinearUpsample } from '../daemon/src/effects/depth/guided-upsample.ts';
+import { resizeFlow } from '../daemon/src/flow/resize-flow.ts';
+import { applyToGreyCodes, bilinearUpsample, guidedCoefficients, GuidedScratch, guideStats } from '../daemon/src/effects/depth/guided-upsample.ts';
+import { applyMapping } from '../daemon/src/effects/depth/depth-normalization.ts';
+import { resizeChannelToPlane, resizeRgb8ToPlanesAndLuma } from '../daemon/src/effects/depth/rgb-resize.ts';
+import { planesToDepthInput } from '../daemon/src/effects/depth/depth-network.ts';
+import { writeFileAtomic } from '../daemon/src/io/atomic-file.ts';
+import { resizePlanes } from '../daemon/src/runtime/resize.ts';
+import { clearSessionCache } from '../daemon/src/runtime/session-cache.ts';
+import { createModelSession } from '../daemon/src/runtime/model-session.ts';
 import { readPfm } from '../daemon/src/effects/depth/pfm-file.ts';
 import { decodeFrames } from '../daemon/src/io/decode.ts';
 import { encodePng, readImage } from '../daemon/src/io/image-file.ts';
 import { probeMedia } from '../daemon/src/io/probe.ts';
 import { runJob } from '../daemon/src/pipeline/run-job.ts';
-import { getSession } from '../daemon/src/runtime/session-cache.ts';
 import type { ModelSession } from '../daemon/src/runtime/model-session.ts';
 import { DEPTH } from '../shared/src/params/depth.ts';
 import { fmt, SHARED } from './_util.ts';
@@ -55,7 +66,8 @@ interface Loaded {
 }
 
 async function load(): Promise<Loaded> {
-  const session = await getSession(MODEL, { device: 'cpu' });
+  // Not from the session cache: the speed runs clear it to change the pipeline's threads.
+  const session = await createModelSession(MODEL, 'tcmonodepth-small', { device: 'cpu' });
   const contract = resolveDepthContract(session, { id: 'tcmonodepth-small', path: MODEL, sha256: '' });
   return { session, contract };
 }
@@ -168,71 +180,136 @@ async function readSequence(dir: string, count: number): Promise<Uint16Array[]> 
   return out;
 }
 
-async function renderJob(out: string, frames: number, params: Record<string, unknown>): Promise<{ seconds: number; fps: number }> {
+/** CPU time of this process (all its threads), ms. */
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+interface Timed {
+  fps: number;
+  /** Process CPU ms per frame (main thread, worker threads, thread pool; not the ffmpeg child). */
+  cpuPerFrame: number;
+}
+
+async function renderJob(out: string, frames: number, params: Record<string, unknown>): Promise<Timed> {
   rmSync(out, { recursive: true, force: true });
+  const c = cpuMs();
   const t = performance.now();
   await runJob({ effect: 'depth', params, model: MODEL, device: 'cpu', input: { path: CLIP, frames: { first: 0, last: frames - 1 } }, output: { dir: out, format: 'png', bits: 16 } });
   const seconds = (performance.now() - t) / 1000;
-  return { seconds, fps: frames / seconds };
+  return { fps: frames / seconds, cpuPerFrame: (cpuMs() - c) / frames };
 }
 
-/** Bare inference frames/s: session.run on already-prepared tensors of the clip's frames. */
-async function bareFps(m: Loaded, src: Image8[]): Promise<number> {
-  const size = networkInputSize(m.contract, src[0].width, src[0].height);
-  const tensors = src.map((img) => prepareDepthInput(img, m.contract, size));
-  await m.session.run({ [m.contract.input]: tensors[0] });
+/** Bare inference: session.run on already-prepared tensors of the clip's frames. */
+async function bareFps(session: ModelSession, input: string, tensors: { data: Float32Array; dims: number[] }[]): Promise<Timed> {
+  await session.run({ [input]: tensors[0] });
+  const c = cpuMs();
   const t = performance.now();
-  for (const x of tensors) await m.session.run({ [m.contract.input]: x });
-  return tensors.length / ((performance.now() - t) / 1000);
+  for (const x of tensors) await session.run({ [input]: x });
+  return { fps: tensors.length / ((performance.now() - t) / 1000), cpuPerFrame: (cpuMs() - c) / tensors.length };
 }
 
-/** Where a frame's time goes, each step timed alone over the clip (ms per frame). */
-async function breakdown(m: Loaded, src: Image8[]): Promise<Record<string, number>> {
+/** Where a frame's time goes, each step timed alone over the frames (CPU ms per frame, the best of `rounds`). */
+async function breakdown(m: Loaded, src: Image8[], rounds = 2): Promise<Record<string, number>> {
   const n = src.length;
   const { width: W, height: H } = src[0];
-  const ms = async (f: () => Promise<unknown> | unknown) => {
-    const t = performance.now();
+  const best: Record<string, number> = {};
+  const ms = async (name: string, f: () => Promise<unknown> | unknown) => {
+    const c = cpuMs();
     await f();
-    return (performance.now() - t) / n;
+    best[name] = Math.min(best[name] ?? Infinity, (cpuMs() - c) / n);
   };
   const info = await probeMedia(CLIP);
-  const decode = await ms(async () => {
-    for await (const f of decodeFrames(info, { first: 0, last: n - 1 })) void f;
-  });
   const size = networkInputSize(m.contract, W, H);
-  const tensors: { data: Float32Array; dims: number[] }[] = [];
-  const prepare = await ms(() => src.forEach((img) => tensors.push(prepareDepthInput(img, m.contract, size))));
+  const one = await createModelSession(MODEL, 'steps-1-thread', { device: 'cpu', threads: 1 });
   const raws: Awaited<ReturnType<typeof runDepthNetwork>>[] = [];
   for (const img of src) raws.push(await runDepthNetwork(m.session, m.contract, img));
   const grid = workingGrid(raws[0], src[0]);
+  const fg = flowGridFor(grid);
+  const gn = grid.width * grid.height;
   const mapping = clipMapping(raws.map((r) => r.data), 1, 99).mapping;
-  const renderAll = async (strength: number) => {
-    const r = new DepthRenderer(DepthRenderer.defaults({ width: W, height: H, grid, temporal: { strength, ...DEFAULT_TEMPORAL } }), strength > 0 ? new BuiltinFlowEstimator({ preset: 'fast', params: { finestScale: 0 } }) : null);
-    const out: Image16[] = [];
-    for (let k = 0; k < n; k++) out.push((await r.render(src[k], Promise.resolve(raws[k]), () => mapping)) as Image16);
-    return out;
-  };
-  let outs: Image16[] = [];
-  const post = await ms(async () => (outs = await renderAll(0)));
-  const postTemporal = await ms(() => renderAll(DEFAULT_T));
-  const png = await ms(async () => {
-    for (const o of outs) await encodePng(o);
-  });
-  return { decode, prepare, post, postTemporal, png };
+  const flowEst = new BuiltinFlowEstimator({ preset: 'fast', params: { finestScale: 0 } });
+  const scratch = new GuidedScratch(grid.width, grid.height);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dl-bench-depth-steps-'));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      await ms('decode (this process; ffmpeg not counted)', async () => {
+        for await (const f of decodeFrames(info, { first: 0, last: n - 1 })) void f;
+      });
+      const tensors: { data: Float32Array; dims: number[] }[] = [];
+      const lum: Float32Array[] = [];
+      await ms('network input + grid luminance (one pass)', () =>
+        src.forEach((img) => {
+          const { planes, luma } = resizeRgb8ToPlanesAndLuma(img.data, W, H, img.channels, size.width, size.height, grid.width);
+          tensors.push(planesToDepthInput(planes, m.contract, size));
+          lum.push(luma);
+        }));
+      await ms('inference (session.run, 1 thread)', async () => {
+        for (const x of tensors) await one.run({ [m.contract.input]: x });
+      });
+      const guides: ReturnType<typeof guideStats>[] = [];
+      await ms('guide statistics (grid)', () => lum.forEach((l) => guides.push(guideStats(l, grid.width, grid.height, GUIDED_DEFAULTS.radius, { meanI: new Float32Array(gn), varI: new Float32Array(gn) }, scratch))));
+      const flows: ReturnType<typeof resizeFlow>[] = [];
+      await ms('optical flow (96 px grid) for the temporal filter', async () => {
+        for (let k = 1; k < n; k++) {
+          const cur = resizePlanes(lum[k], 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
+          const prev = resizePlanes(lum[k - 1], 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
+          const f = await flowEst.estimate({ width: fg.width, height: fg.height, channels: 1, data: cur }, { width: fg.width, height: fg.height, channels: 1, data: prev });
+          flows.push(resizeFlow(f, grid.width, grid.height));
+        }
+      });
+      const depth: Float32Array[] = [];
+      await ms('raw → grid, clip mapping', () => raws.forEach((p) => depth.push(applyMapping(resizePlanes(p.data, 1, p.height, p.width, grid.height, grid.width, 'bilinear'), mapping))));
+      await ms('temporal filter (warp + blend, grid)', () => {
+        for (let k = 1; k < n; k++) filterDepthStep(depth[k], lum[k], { depth: depth[k - 1], luma: lum[k - 1] }, flows[k - 1], { strength: DEFAULT_T, ...DEFAULT_TEMPORAL }, depth[k]);
+      });
+      const coeffs: { a: Float32Array; b: Float32Array }[] = [];
+      await ms('guided-filter coefficients (grid)', () => depth.forEach((d, k) => {
+        const c = guidedCoefficients(guides[k], d, GUIDED_DEFAULTS.eps, scratch);
+        coeffs.push({ a: c.a.slice(), b: c.b.slice() });
+      }));
+      const outs: Image16[] = [];
+      await ms('full size: luminance, guided upsampling, 16-bit codes (one pass)', () => coeffs.forEach((c, k) => outs.push({ width: W, height: H, channels: 1, data: applyToGreyCodes(c.a, c.b, grid.width, grid.height, src[k].data, src[k].channels, W, H, 16, false) as Uint16Array })));
+      await ms('temporal state from the written codes', () => outs.forEach((o) => resizeChannelToPlane(o.data, W, H, 1, grid.width, grid.height, 1 / 65535)));
+      const pngs: Buffer[] = [];
+      await ms('16-bit PNG encoding (filter here, deflate on the thread pool)', async () => {
+        for (const o of outs) pngs.push(await encodePng(o, { compressionLevel: 3 }));
+      });
+      await ms('atomic write (temp, fsync, rename)', async () => {
+        for (let k = 0; k < n; k++) await writeFileAtomic(path.join(dir, `f${k}.png`), pngs[k]);
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await one.release();
+  }
+  return best;
 }
 
-export async function stabilityAndSpeed(m: Loaded, frames: number, doSpeed: boolean): Promise<Record<string, unknown>> {
+/** Runs `f` with onnxruntime's thread count set as the pipeline reads it (DREAMLAYER_THREADS; undefined = all cores). */
+async function withThreads<T>(threads: number | undefined, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.DREAMLAYER_THREADS;
+  if (threads === undefined) delete process.env.DREAMLAYER_THREADS;
+  else process.env.DREAMLAYER_THREADS = String(threads);
+  await clearSessionCache(); // the job's session is created anew with these threads
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.DREAMLAYER_THREADS;
+    else process.env.DREAMLAYER_THREADS = saved;
+    await clearSessionCache();
+  }
+}
+
+export async function stability(m: Loaded, frames: number): Promise<Record<string, unknown>> {
   const src = await sourceFrames(frames);
   const n = src.length;
   const { width: W, height: H } = src[0];
   const work = mkdtempSync(path.join(os.tmpdir(), 'dl-bench-depth-'));
   try {
-    const bare: number[] = [];
-    if (doSpeed) bare.push(await bareFps(m, src));
-    const withTemporal = await renderJob(path.join(work, 'default'), n, {});
-    if (doSpeed) bare.push(await bareFps(m, src));
-    const noTemporal = await renderJob(path.join(work, 'still'), n, { temporal: 0 });
-    if (doSpeed) bare.push(await bareFps(m, src));
+    await renderJob(path.join(work, 'default'), n, {});
+    await renderJob(path.join(work, 'still'), n, { temporal: 0 });
     const ours = await readSequence(path.join(work, 'default'), n);
     const ref = await readSequence(path.join(work, 'still'), n);
 
@@ -270,18 +347,65 @@ export async function stabilityAndSpeed(m: Loaded, frames: number, doSpeed: bool
     for (const [k, v] of Object.entries(rows)) console.log(`  ${fmt(v, 5)}          ${fmt(v / base.flicker, 3)}    ${k}`);
     console.log(`  moving pixels (|ΔRGB| ≥ ${MOVING_MIN}, ${fmt(100 * lag.movingShare, 2)} %): lag ratio ${fmt(lag.lag, 3)} (1 = one frame late, 0 = follows within the frame)`);
     console.log(`  target: defaults ≤ 0.4 × baseline → ${rows[DEFAULTS_LABEL] / base.flicker <= 0.4 ? 'met' : 'NOT met'}`);
-    const result: Record<string, unknown> = { flicker: rows, ratio: rows[DEFAULTS_LABEL] / base.flicker, lag: lag.lag, staticShare: base.staticShare };
-    if (doSpeed) {
-      const bareMean = bare.reduce((a, b) => a + b, 0) / bare.length;
-      console.log(`\nSpeed, ${W}x${H} source, ${n} frames, cpu (${os.cpus().length} cores, load ${os.loadavg().map((v) => fmt(v, 1)).join(' ')}):`);
-      console.log(`  bare inference          ${fmt(bareMean, 1)} fps (runs: ${bare.map((v) => fmt(v, 1)).join(', ')})`);
-      console.log(`  end to end, defaults    ${fmt(withTemporal.fps, 1)} fps  ratio ${fmt(withTemporal.fps / bareMean, 2)}`);
-      console.log(`  end to end, temporal 0  ${fmt(noTemporal.fps, 1)} fps  ratio ${fmt(noTemporal.fps / bareMean, 2)}   (target ≥ 0.8)`);
-      const b = await breakdown(m, src.slice(0, Math.min(40, n)));
-      console.log(`  one step at a time (ms/frame): decode ${fmt(b.decode, 1)}, network input ${fmt(b.prepare, 1)}, network ${fmt(1000 / bareMean, 1)}, mapping + guided upsampling + 16-bit ${fmt(b.post, 1)} (with the temporal filter and its flow ${fmt(b.postTemporal, 1)}), 16-bit PNG encoding ${fmt(b.png, 1)}`);
-      result.breakdownMs = b;
-      result.speed = { bareFps: bareMean, bareRuns: bare, endToEndFps: withTemporal.fps, endToEndNoTemporalFps: noTemporal.fps, ratio: withTemporal.fps / bareMean, ratioNoTemporal: noTemporal.fps / bareMean, cores: os.cpus().length, load: os.loadavg() };
+    return { flicker: rows, ratio: rows[DEFAULTS_LABEL] / base.flicker, lag: lag.lag, staticShare: base.staticShare };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function speed(m: Loaded, frames: number, settings: (number | undefined)[] = [1, undefined]): Promise<Record<string, unknown>> {
+  const src = await sourceFrames(frames);
+  const n = src.length;
+  const { width: W, height: H } = src[0];
+  const size = networkInputSize(m.contract, W, H);
+  const tensors = src.map((img) => prepareDepthInput(img, m.contract, size));
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const label = (t: number | undefined) => (t === undefined ? `all ${cores} cores (default)` : `${t} thread${t === 1 ? '' : 's'}`);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'dl-bench-depth-speed-'));
+  const result: Record<string, unknown> = { width: W, height: H, frames: n, cores };
+  try {
+    const allCores = await createModelSession(MODEL, 'bare-all-cores', { device: 'cpu' });
+    console.log(`\nSpeed, ${W}x${H} source, ${n} frames, cpu (${cores} cores, load ${os.loadavg().map((v) => fmt(v, 1)).join(' ')} at the start):`);
+    for (const t of settings) {
+      const bareSession = t === undefined ? allCores : await createModelSession(MODEL, `bare-${t}`, { device: 'cpu', threads: t });
+      const row = await withThreads(t, async () => {
+        await renderJob(path.join(work, 'warm'), Math.min(n, 8), {}); // session, JIT and worker warm
+        const bare: Timed[] = [];
+        const bareAll: Timed[] = [];
+        const jobs: Timed[] = [];
+        bare.push(await bareFps(bareSession, m.contract.input, tensors));
+        if (t !== undefined) bareAll.push(await bareFps(allCores, m.contract.input, tensors));
+        jobs.push(await renderJob(path.join(work, 'job'), n, {}));
+        jobs.push(await renderJob(path.join(work, 'job'), n, {}));
+        if (t !== undefined) bareAll.push(await bareFps(allCores, m.contract.input, tensors));
+        bare.push(await bareFps(bareSession, m.contract.input, tensors));
+        const mean = (a: Timed[], k: keyof Timed) => a.reduce((s, x) => s + x[k], 0) / a.length;
+        const b = mean(bare, 'fps');
+        const ba = t === undefined ? b : mean(bareAll, 'fps');
+        const e = mean(jobs, 'fps');
+        return {
+          threads: t ?? 'default',
+          bareFps: b,
+          bareRuns: bare.map((x) => x.fps),
+          bareCpuMsPerFrame: mean(bare, 'cpuPerFrame'),
+          bareAllCoresFps: ba,
+          endToEndFps: e,
+          endToEndRuns: jobs.map((x) => x.fps),
+          endToEndCpuMsPerFrame: mean(jobs, 'cpuPerFrame'),
+          ratioFair: e / b,
+          ratioVsAllCores: e / ba,
+        };
+      });
+      if (bareSession !== allCores) await bareSession.release();
+      console.log(`  onnxruntime ${label(t)}: bare ${fmt(row.bareFps, 1)} fps (${row.bareRuns.map((v) => fmt(v, 1)).join(', ')}; ${fmt(row.bareCpuMsPerFrame, 1)} CPU ms/frame), end to end ${fmt(row.endToEndFps, 1)} fps (${row.endToEndRuns.map((v) => fmt(v, 1)).join(', ')}; ${fmt(row.endToEndCpuMsPerFrame, 1)} CPU ms/frame)`);
+      console.log(`    ratio to bare inference with the same threads ${fmt(row.ratioFair, 2)} (target ≥ 0.8: ${row.ratioFair >= 0.8 ? 'met' : 'NOT met'}); to bare inference on all cores (${fmt(row.bareAllCoresFps, 1)} fps) ${fmt(row.ratioVsAllCores, 2)}`);
+      result[`threads_${t ?? 'default'}`] = row;
     }
+    await allCores.release();
+    const steps = await breakdown(m, src.slice(0, Math.min(30, n)));
+    console.log('  one step at a time, CPU ms per frame (all threads of this process):');
+    for (const [k, v] of Object.entries(steps)) console.log(`    ${fmt(v, 2).padStart(6)}  ${k}`);
+    result.stepsCpuMsPerFrame = steps;
     return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -298,7 +422,8 @@ export async function main(argv: string[] = []): Promise<Record<string, unknown>
   const m = await load();
   const out: Record<string, unknown> = { model: 'tcmonodepth-small', frames };
   if (!skip.has('accuracy')) out.accuracy = await accuracy(m);
-  if (!skip.has('stability') || !skip.has('speed')) out.stability = await stabilityAndSpeed(m, frames, !skip.has('speed'));
+  if (!skip.has('stability')) out.stability = await stability(m, frames);
+  if (!skip.has('speed')) out.speed = await speed(m, frames);
   const json = opt('--json');
   if (json) await writeFile(json, JSON.stringify(out, null, 2) + '\n');
   return out;

@@ -7,16 +7,26 @@
 import type { Effect, FrameProcessor } from '../effect.ts';
 import { DEPTH } from '../../../../shared/src/params/depth.ts';
 import type { Image8, VideoFrame } from '../../core/image.ts';
-import { BuiltinFlowEstimator } from '../../flow/builtin-flow.ts';
 import { loadModel } from '../load-model.ts';
 import { resolveDepthContract } from './depth-contract.ts';
-import { planDepthMapping, type NormalizeMode } from './depth-mapping-plan.ts';
-import { networkInputSize, runDepthNetwork, type DepthPlane } from './depth-network.ts';
+import { planDepthMapping, type MappingPlan, type NormalizeMode } from './depth-mapping-plan.ts';
+import { createDepthFrameRenderer } from './depth-render-thread.ts';
+import { networkInputSize, planesToDepthInput, runDepthNetwork, runPreparedDepthInput, type DepthPlane } from './depth-network.ts';
+import { resizeRgb8ToPlanesAndLuma } from './rgb-resize.ts';
 import { DepthRenderer, flowGridFor, workingGrid } from './depth-renderer.ts';
 import { DEFAULT_TEMPORAL } from './temporal-depth-filter.ts';
 
 /** Flow for the temporal filter: DIS with the fast preset's patch search, down to the (coarse) flow grid's full resolution. */
 const FLOW_OPTIONS = { preset: 'fast' as const, params: { finestScale: 0 } };
+
+/** A frame whose network run has started: its raw depth to come, and its working-grid luminance when computed alongside. */
+interface Started {
+  raw: Promise<DepthPlane>;
+  luma: Float32Array | null;
+}
+
+/** Frames of at least this many pixels are post-processed on a worker thread (smaller ones are not worth the copies). */
+export const WORKER_MIN_PIXELS = 64_000;
 
 export const depthEffect: Effect = {
   descriptor: DEPTH,
@@ -36,7 +46,12 @@ export const depthEffect: Effect = {
     const probe = await infer({ width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3).fill(128) });
     const grid = workingGrid(probe, { width: W, height: H });
 
-    const plan = await planDepthMapping({
+    // The renderer (on a worker thread for frames worth it) starts while the first pass runs.
+    const flowOptions = strength > 0 ? FLOW_OPTIONS : null;
+    const renderOpts = DepthRenderer.defaults({ width: W, height: H, grid, flowGrid: flowGridFor(grid), bits, invert, upsampling, temporal: { strength, ...DEFAULT_TEMPORAL } });
+    const useWorker = W * H >= WORKER_MIN_PIXELS && process.env.DREAMLAYER_DEPTH_WORKER !== '0';
+    const starting = createDepthFrameRenderer(renderOpts, flowOptions, useWorker, setup.log);
+    const planning = planDepthMapping({
       mode: (p.normalize as NormalizeMode) ?? 'clip',
       lowPercentile: Number(p.lowPercentile ?? 1),
       highPercentile: Number(p.highPercentile ?? 99),
@@ -49,20 +64,33 @@ export const depthEffect: Effect = {
       log: setup.log,
     });
 
-    const flow = strength > 0 ? new BuiltinFlowEstimator(FLOW_OPTIONS) : null;
-    const renderer = new DepthRenderer(
-      DepthRenderer.defaults({ width: W, height: H, grid, flowGrid: flowGridFor(grid), bits, invert, upsampling, temporal: { strength, ...DEFAULT_TEMPORAL } }),
-      flow,
-    );
+    let plan: MappingPlan;
+    try {
+      plan = await planning;
+    } catch (e) {
+      await (await starting).close();
+      throw e;
+    }
+    const renderer = await starting;
     const net = networkInputSize(contract, W, H, inferenceSize);
+    setup.log(`depth: post-processing on the ${renderer.where}`);
     // The network's depth of a frame: from the first pass if it ran there, else a run started now.
     // Frames handed to `prefetch` start their run while earlier frames are still post-processed.
-    const ahead = new Map<number, Promise<DepthPlane>>();
-    const rawOf = (frame: VideoFrame): Promise<DepthPlane> => {
+    // When the network's input and the working grid have the same height, one pass over the frame
+    // gives both the network's input and the guide's luminance (rgb-resize.ts).
+    const shareRows = inferenceSize === 0 && contract.size !== 'dynamic' && net.height === grid.height;
+    const ahead = new Map<number, Started>();
+    const start = (frame: VideoFrame): Started => {
       const cached = plan.takeCached(frame.index);
-      const p = cached ? Promise.resolve(cached) : infer(frame.image);
-      p.catch(() => undefined); // rethrown where process awaits it; never unhandled if the job stops first
-      return p;
+      let started: Started;
+      if (cached) started = { raw: Promise.resolve(cached), luma: null };
+      else if (shareRows) {
+        const img = frame.image;
+        const { planes, luma } = resizeRgb8ToPlanesAndLuma(img.data, img.width, img.height, img.channels, net.width, net.height, grid.width);
+        started = { raw: runPreparedDepthInput(session, contract, planesToDepthInput(planes, contract, net)), luma };
+      } else started = { raw: infer(frame.image), luma: null };
+      started.raw.catch(() => undefined); // rethrown where process awaits it; never unhandled if the job stops first
+      return started;
     };
     setup.log(`depth: ${record.id} on ${session.provider}, network ${net.width}x${net.height} → ${probe.width}x${probe.height}, working grid ${grid.width}x${grid.height}, output ${W}x${H} ${bits}-bit`);
 
@@ -72,18 +100,21 @@ export const depthEffect: Effect = {
       outputSize: { width: W, height: H },
       stateful: strength > 0,
       prefetch(frame) {
-        if (!ahead.has(frame.index)) ahead.set(frame.index, rawOf(frame));
+        if (!ahead.has(frame.index)) ahead.set(frame.index, start(frame));
       },
       process(frame) {
-        const raw = ahead.get(frame.index) ?? rawOf(frame);
+        const s = ahead.get(frame.index) ?? start(frame);
         ahead.delete(frame.index);
-        return renderer.render(frame.image, raw, (r) => plan.mappingFor(frame.index, r), setup.signal);
+        return renderer.render(frame.image, s.raw, (r) => plan.mappingFor(frame.index, r), setup.signal, s.luma);
       },
       async restore(prev) {
-        renderer.restore(prev.source.image, prev.output);
+        await renderer.restore(prev.source.image, prev.output);
+      },
+      async dispose() {
+        await renderer.close();
       },
       extra() {
-        const o = renderer.opts;
+        const o = renderOpts;
         return {
           depth: {
             meaning: 'relative inverse depth (larger = nearer), affinely mapped to grey',

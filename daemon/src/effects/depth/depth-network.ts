@@ -44,8 +44,12 @@ export function channelAffine(contract: DepthContract): { scale: number[]; offse
 
 /** The input tensor for a frame: data and dims in the contract's layout. */
 export function prepareDepthInput(img: Image8, contract: DepthContract, size: { width: number; height: number }): { data: Float32Array; dims: number[] } {
+  return planesToDepthInput(resizeRgb8ToPlanes(img.data, img.width, img.height, img.channels, size.width, size.height), contract, size);
+}
+
+/** The input tensor from the frame already resized to `size` as three RGB planes of 0..255 (reused when possible). */
+export function planesToDepthInput(planes: Float32Array, contract: DepthContract, size: { width: number; height: number }): { data: Float32Array; dims: number[] } {
   const { width: nw, height: nh } = size;
-  const planes = resizeRgb8ToPlanes(img.data, img.width, img.height, img.channels, nw, nh);
   const n = nw * nh;
   const { scale, offset } = channelAffine(contract);
   const dims = contract.layout === 'NHWC' ? [1, nh, nw, 3] : contract.layout === 'CHW' ? [3, nh, nw] : [1, 3, nh, nw];
@@ -77,8 +81,12 @@ export function prepareDepthInput(img: Image8, contract: DepthContract, size: { 
 /** Runs the network on a frame and returns its raw depth on the output grid. */
 export async function runDepthNetwork(session: ModelSession, contract: DepthContract, img: Image8, inferenceSize = 0): Promise<DepthPlane> {
   const size = networkInputSize(contract, img.width, img.height, inferenceSize);
-  const { data, dims } = prepareDepthInput(img, contract, size);
-  const out = await session.run({ [contract.input]: { data, dims } }, [contract.output]);
+  return runPreparedDepthInput(session, contract, prepareDepthInput(img, contract, size));
+}
+
+/** Runs the network on an input tensor from {@link prepareDepthInput} / {@link planesToDepthInput}. */
+export async function runPreparedDepthInput(session: ModelSession, contract: DepthContract, input: { data: Float32Array; dims: number[] }): Promise<DepthPlane> {
+  const out = await session.run({ [contract.input]: input }, [contract.output]);
   const t = out[contract.output] ?? Object.values(out)[0];
   return depthPlaneOf(session.label, t);
 }

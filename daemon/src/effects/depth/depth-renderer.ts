@@ -4,9 +4,12 @@
  *   raw network depth → working grid (source aspect) → one clip mapping → temporal filter along
  *   the flow → edge-aware upsampling guided by the frame → 16/8-bit grey (near = white)
  *
- * Everything that depends on the frame alone (luminance, guide statistics, optical flow) is
- * computed while the network runs. The temporal state is rebuilt from the written pixels and
- * the source frame only, both after each frame and on resume, so a resumed job is identical.
+ * Everything that depends on the frame alone (luminance, guide statistics, optical flow) comes
+ * before awaiting the network's output. (onnxruntime-node runs the network synchronously on the
+ * main thread, so this overlaps nothing there; the depth effect therefore runs the renderer on a
+ * worker thread, depth-render-thread.ts, while the main thread runs the network on the next
+ * frames.) The temporal state is rebuilt from the written pixels and the source frame only, both
+ * after each frame and on resume, so a resumed job is identical.
  *
  * Cost: the frame is read twice at full resolution (its luminance straight onto the working
  * grid; the final pass that computes luminance, applies the guided filter's coefficients and
@@ -119,23 +122,25 @@ export class DepthRenderer {
 
   /**
    * Renders one frame. `raw` is the network's depth (a promise, so the guide and the flow are
-   * computed while it runs); `mapping` maps raw values to 0..1 (near = 1).
+   * computed while it runs); `mapping` maps raw values to 0..1 (near = 1). `lowLuma`, when the
+   * caller has it, is the frame's luminance on the working grid exactly as `lumaToPlane` gives it
+   * (rgb-resize.ts computes it with the network's input at no extra cost); it is taken over.
    */
-  async render(img: Image8, raw: Promise<DepthPlane>, mappingFor: (raw: Float32Array) => DepthMapping, signal?: AbortSignal): Promise<PixelImage> {
+  async render(img: Image8, raw: Promise<DepthPlane>, mappingFor: (raw: Float32Array) => DepthMapping, signal?: AbortSignal, lowLuma?: Float32Array | null): Promise<PixelImage> {
     if (this.busy) throw new Error('DepthRenderer.render called again before the previous frame finished');
     this.busy = true;
     try {
-      return await this.renderFrame(img, raw, mappingFor, signal);
+      return await this.renderFrame(img, raw, mappingFor, signal, lowLuma ?? undefined);
     } finally {
       this.busy = false;
     }
   }
 
-  private async renderFrame(img: Image8, raw: Promise<DepthPlane>, mappingFor: (raw: Float32Array) => DepthMapping, signal?: AbortSignal): Promise<PixelImage> {
+  private async renderFrame(img: Image8, raw: Promise<DepthPlane>, mappingFor: (raw: Float32Array) => DepthMapping, signal?: AbortSignal, given?: Float32Array): Promise<PixelImage> {
     const o = this.opts;
     const { width: W, height: H, grid } = o;
     // Work that does not need the network's output first (overlaps inference).
-    const luma = this.lowLuma(img, this.takeSpare('luma'));
+    const luma = given && given.length === grid.width * grid.height ? given : this.lowLuma(img, this.takeSpare('luma'));
     const guide: GuideStats | null = o.upsampling === 'guided' ? guideStats(luma, grid.width, grid.height, o.guidedRadius, this.stats, this.scratch) : null;
     let flow: FlowField | null = null;
     if (this.temporalOn && this.state) {

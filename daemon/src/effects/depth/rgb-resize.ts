@@ -103,6 +103,56 @@ export function lumaToPlane(data: Uint8Array, width: number, height: number, cha
 }
 
 /**
+ * {@link resizeRgb8ToPlanes} to nw×nh and {@link lumaToPlane} to lw×nh in one pass over the frame,
+ * when the two share their height (a fixed-size network on a frame of the working grid's aspect,
+ * e.g. 320×192 and 341×192 for 16:9): the vertical pass, the costly part, is shared. Both results
+ * are exactly those of the separate functions.
+ */
+export function resizeRgb8ToPlanesAndLuma(data: Uint8Array, width: number, height: number, channels: number, nw: number, nh: number, lw: number): { planes: Float32Array; luma: Float32Array } {
+  const tx = triangleTaps(width, nw);
+  const tl = triangleTaps(width, lw);
+  const ty = triangleTaps(height, nh);
+  const n = nw * nh;
+  const planes = new Float32Array(3 * n);
+  const lumaOut = new Float32Array(lw * nh);
+  const len = width * channels;
+  const acc = new Float32Array(len);
+  const luma = new Float32Array(width);
+  for (let y = 0; y < nh; y++) {
+    verticalRow(data, len, ty, y, acc);
+    const o = y * nw;
+    for (let x = 0; x < nw; x++) {
+      const cnt = tx.count[x];
+      const wo = x * tx.maxTaps;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let t = 0, p = tx.start[x] * channels; t < cnt; t++, p += channels) {
+        const k = tx.weights[wo + t];
+        r += acc[p] * k;
+        g += acc[p + 1] * k;
+        b += acc[p + 2] * k;
+      }
+      planes[o + x] = r;
+      planes[n + o + x] = g;
+      planes[2 * n + o + x] = b;
+    }
+    if (channels >= 3) for (let x = 0, p = 0; x < width; x++, p += channels) luma[x] = KR * acc[p] + KG * acc[p + 1] + KB * acc[p + 2];
+    else for (let x = 0, p = 0; x < width; x++, p += channels) luma[x] = acc[p] / 255;
+    const ol = y * lw;
+    for (let x = 0; x < lw; x++) {
+      const s = tl.start[x];
+      const cnt = tl.count[x];
+      const wo = x * tl.maxTaps;
+      let v = 0;
+      for (let t = 0; t < cnt; t++) v += luma[s + t] * tl.weights[wo + t];
+      lumaOut[ol + x] = v;
+    }
+  }
+  return { planes, luma: lumaOut };
+}
+
+/**
  * The first channel of an interleaved image (8/16-bit or float) resized to one float plane nh×nw,
  * scaled by `scale` (e.g. 1/65535 to read 16-bit codes as 0..1). `out` may be supplied.
  */
