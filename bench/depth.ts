@@ -29,7 +29,7 @@ import { resolveDepthContract, type DepthContract } from '../daemon/src/effects/
 import { depthAccuracy, inverseDepthFromDisparity, parseCalib } from '../daemon/src/effects/depth/depth-metrics.ts';
 import { networkInputSize, prepareDepthInput, runDepthNetwork } from '../daemon/src/effects/depth/depth-network.ts';
 import { clipMapping, sampleFrames } from '../daemon/src/effects/depth/depth-normalization.ts';
-import { DepthRenderer, flowGridFor, GUIDED_DEFAULTS, workingGrid } from '../daemon/src/effects/depth/depth-renderer.ts';
+import { DEPTH_FLOW_OPTIONS, DepthRenderer, flowGridFor, GUIDED_DEFAULTS, workingGrid } from '../daemon/src/effects/depth/depth-renderer.ts';
 import { DEFAULT_TEMPORAL, filterDepthStep } from '../daemon/src/effects/depth/temporal-depth-filter.ts';
 import { BuiltinFlowEstimator } from '../daemon/src/flow/builtin-flow.ts';
 import { resizeFlow } from '../daemon/src/flow/resize-flow.ts';
@@ -229,7 +229,7 @@ async function breakdown(m: Loaded, src: Image8[], rounds = 2): Promise<Record<s
   const fg = flowGridFor(grid);
   const gn = grid.width * grid.height;
   const mapping = clipMapping(raws.map((r) => r.data), 1, 99).mapping;
-  const flowEst = new BuiltinFlowEstimator({ preset: 'fast', params: { finestScale: 0 } });
+  const flowEst = new BuiltinFlowEstimator(DEPTH_FLOW_OPTIONS);
   const scratch = new GuidedScratch(grid.width, grid.height);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dl-bench-depth-steps-'));
   try {
@@ -251,7 +251,7 @@ async function breakdown(m: Loaded, src: Image8[], rounds = 2): Promise<Record<s
       const guides: ReturnType<typeof guideStats>[] = [];
       await ms('guide statistics (grid)', () => lum.forEach((l) => guides.push(guideStats(l, grid.width, grid.height, GUIDED_DEFAULTS.radius, { meanI: new Float32Array(gn), varI: new Float32Array(gn) }, scratch))));
       const flows: ReturnType<typeof resizeFlow>[] = [];
-      await ms('optical flow (96 px grid) for the temporal filter', async () => {
+      await ms('optical flow (96 px grid, no refinement) for the temporal filter', async () => {
         for (let k = 1; k < n; k++) {
           const cur = resizePlanes(lum[k], 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');
           const prev = resizePlanes(lum[k - 1], 1, grid.height, grid.width, fg.height, fg.width, 'bilinear');

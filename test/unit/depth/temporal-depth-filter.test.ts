@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Image16, Image8 } from '../../../daemon/src/core/image.ts';
 import { BuiltinFlowEstimator } from '../../../daemon/src/flow/builtin-flow.ts';
 import type { FlowField } from '../../../daemon/src/flow/types.ts';
-import { DepthRenderer } from '../../../daemon/src/effects/depth/depth-renderer.ts';
+import { DEPTH_FLOW_OPTIONS, DepthRenderer } from '../../../daemon/src/effects/depth/depth-renderer.ts';
 import { DEFAULT_TEMPORAL, filterDepthStep } from '../../../daemon/src/effects/depth/temporal-depth-filter.ts';
 
 const W = 96;
@@ -125,7 +125,7 @@ describe('temporal depth filter', () => {
     expect(Array.from(out)).toEqual(Array.from(d1));
   });
 
-  it('through the renderer with the built-in optical flow, and identically after a resume', async () => {
+  for (const [name, flowOpts] of [['the fast preset', { preset: 'fast' as const }], ["the effect's own (no variational refinement)", DEPTH_FLOW_OPTIONS]] as const) it(`through the renderer with the built-in optical flow (${name}), and identically after a resume`, async () => {
     const rand = gauss(5);
     const toImage = (l: Float32Array): Image8 => {
       const data = new Uint8Array(W * H * 3);
@@ -133,7 +133,7 @@ describe('temporal depth filter', () => {
       return { width: W, height: H, channels: 3, data };
     };
     const opts = DepthRenderer.defaults({ width: W, height: H, grid: { width: W, height: H }, upsampling: 'bilinear', temporal: { strength: 0.7, ...DEFAULT_TEMPORAL } });
-    const renderer = new DepthRenderer(opts, new BuiltinFlowEstimator({ preset: 'fast' }));
+    const renderer = new DepthRenderer(opts, new BuiltinFlowEstimator(flowOpts));
     const identity = () => ({ lo: 0, hi: 1 });
     const inputs: Float32Array[] = [];
     const outputs: Float32Array[] = [];
@@ -151,7 +151,7 @@ describe('temporal depth filter', () => {
     expect(s.uncoveredErr).toBeLessThan(0.05);
 
     // Resume after frame 6: a fresh renderer restored from frame 6's source and written pixels renders frame 7 identically.
-    const resumed = new DepthRenderer(opts, new BuiltinFlowEstimator({ preset: 'fast' }));
+    const resumed = new DepthRenderer(opts, new BuiltinFlowEstimator(flowOpts));
     resumed.restore(toImage(luma(6)), images[6]);
     const again = (await resumed.render(toImage(luma(7)), Promise.resolve({ width: W, height: H, data: inputs[7] }), identity)) as Image16;
     expect(Buffer.from(again.data.buffer).equals(Buffer.from(images[7].data.buffer))).toBe(true);

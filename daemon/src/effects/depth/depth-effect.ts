@@ -13,11 +13,9 @@ import { planDepthMapping, type MappingPlan, type NormalizeMode } from './depth-
 import { createDepthFrameRenderer } from './depth-render-thread.ts';
 import { networkInputSize, planesToDepthInput, runDepthNetwork, runPreparedDepthInput, type DepthPlane } from './depth-network.ts';
 import { resizeRgb8ToPlanesAndLuma } from './rgb-resize.ts';
-import { DepthRenderer, flowGridFor, workingGrid } from './depth-renderer.ts';
+import { DEPTH_FLOW_OPTIONS, DepthRenderer, flowGridFor, workingGrid } from './depth-renderer.ts';
 import { DEFAULT_TEMPORAL } from './temporal-depth-filter.ts';
 
-/** Flow for the temporal filter: DIS with the fast preset's patch search, down to the (coarse) flow grid's full resolution. */
-const FLOW_OPTIONS = { preset: 'fast' as const, params: { finestScale: 0 } };
 
 /** A frame whose network run has started: its raw depth to come, and its working-grid luminance when computed alongside. */
 interface Started {
@@ -47,7 +45,7 @@ export const depthEffect: Effect = {
     const grid = workingGrid(probe, { width: W, height: H });
 
     // The renderer (on a worker thread for frames worth it) starts while the first pass runs.
-    const flowOptions = strength > 0 ? FLOW_OPTIONS : null;
+    const flowOptions = strength > 0 ? DEPTH_FLOW_OPTIONS : null;
     const renderOpts = DepthRenderer.defaults({ width: W, height: H, grid, flowGrid: flowGridFor(grid), bits, invert, upsampling, temporal: { strength, ...DEFAULT_TEMPORAL } });
     const useWorker = W * H >= WORKER_MIN_PIXELS && process.env.DREAMLAYER_DEPTH_WORKER !== '0';
     const starting = createDepthFrameRenderer(renderOpts, flowOptions, useWorker, setup.log);
@@ -126,7 +124,7 @@ export const depthEffect: Effect = {
               white: invert ? 'far' : 'near',
               regrade: `v = code / ${bits === 16 ? 65535 : 255}${invert ? '; v = 1 - v' : ''}; raw = lo + v * (hi - lo) (exact where not clipped at 0 or 1)`,
             },
-            temporal: strength > 0 ? { strength, depthSigma: o.temporal.depthSigma, photoSigma: o.temporal.photoSigma, flow: 'builtin DIS (fast, finest scale 0)', flowGrid: [o.flowGrid.width, o.flowGrid.height] } : null,
+            temporal: strength > 0 ? { strength, depthSigma: o.temporal.depthSigma, photoSigma: o.temporal.photoSigma, flow: 'builtin DIS (fast patch search, finest scale 0, no variational refinement)', flowGrid: [o.flowGrid.width, o.flowGrid.height] } : null,
             upsampling: { method: o.upsampling, grid: [grid.width, grid.height], ...(o.upsampling === 'guided' ? { radius: o.guidedRadius, eps: o.guidedEps } : {}) },
           },
         };
