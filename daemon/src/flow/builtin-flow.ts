@@ -27,7 +27,7 @@ const REFINE = { alpha: 20, delta: 5, gamma: 10, iterations: 4, sorIterations: 5
  * pixel or two; the wrong regions it has to catch are off by tens of pixels. The forward refinement's
  * 4 iterations are split around the fill (2 before the check, 2 after).
  */
-const CONSISTENCY = { tolerance: 2, backward: { stride: 8, iterations: 6, refineIterations: 0 }, refineBefore: 2, refineAfter: 2 };
+const CONSISTENCY = { tolerance: 2, backward: { stride: 8, iterations: 6, refineIterations: 0 }, refineBefore: 2, refineAfter: 2, arbitration: null };
 
 /**
  * Preset parameters. On large frames `fast` ≈ OpenCV's PRESET_FAST (finest level ¼ size) and `medium` ≈

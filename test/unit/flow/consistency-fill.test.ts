@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { consistencyTrust } from '../../../daemon/src/flow/dis/consistency-trust.ts';
+import { consistencyTrust, matchResidual } from '../../../daemon/src/flow/dis/consistency-trust.ts';
+import { luminance255 } from '../../../daemon/src/flow/dis/gray-pyramid.ts';
 import { fillUntrusted } from '../../../daemon/src/flow/dis/fill-untrusted.ts';
-import { rng } from './helpers.ts';
+import { render, rng, textureFn } from './helpers.ts';
 
 /** A field from a function of the pixel position. */
 function field(w: number, h: number, fn: (x: number, y: number) => [number, number]): { u: Float32Array; v: Float32Array } {
@@ -44,6 +45,31 @@ describe('forward–backward trust', () => {
     expect(t[5 * w + 5]).toBe(0);
     t = consistencyTrust(F.u, F.v, B2.u, B2.v, w, h, 1); // + 1 px² tolerance
     expect(t[5 * w + 5]).toBe(1);
+  });
+});
+
+describe('photometric arbitration of the check', () => {
+  it('measures match residuals, and lets a contradiction count only where the backward vector matches', () => {
+    const w = 64, h = 48, fn = textureFn(7, 1, 14);
+    // b(x) = a(x − (2, 1)): the true forward flow is (2, 1), the true backward flow (−2, −1).
+    const a = luminance255(render(fn, w, h, 1)), b = luminance255(render(fn, w, h, 1, -2, -1));
+    const n = w * h, c = (q: number) => new Float32Array(n).fill(q);
+    const rf = matchResidual(a, b, c(2), c(1), 2), bad = matchResidual(a, b, c(-3), c(4), 2);
+    const inner = 20 * w + 30;
+    expect(rf[inner]).toBeLessThan(1e-3 * 255); // bilinear at integer offsets: exact inside the frame
+    expect(bad[inner]).toBeGreaterThan(10 * rf[inner] + 5);
+    // A backward field that is right on the left half and wrong (and badly matching) on the right half.
+    const bu = c(-2), bv = c(-1);
+    for (let y = 0; y < h; y++) for (let x = 32; x < w; x++) { bu[y * w + x] = 6; bv[y * w + x] = -5; }
+    const rb = matchResidual(b, a, bu, bv, 2);
+    const plain = consistencyTrust(c(2), c(1), bu, bv, w, h, 1);
+    const arbitrated = consistencyTrust(c(2), c(1), bu, bv, w, h, 1, undefined, { forward: rf, backward: rb, factor: 2, margin: 2 });
+    const at = (x: number, y: number) => y * w + x;
+    expect(plain[at(10, 20)]).toBe(1);
+    expect(plain[at(45, 20)]).toBe(0); // contradicted by the wrong backward vector…
+    expect(arbitrated[at(45, 20)]).toBe(1); // …which matches far worse than the forward one: overruled
+    expect(arbitrated[at(10, 20)]).toBe(1);
+    expect(arbitrated[at(w - 1, 20)]).toBe(0); // leaving the frame stays untrusted
   });
 });
 

@@ -16,7 +16,7 @@ import { densify } from './densify.ts';
 import { variationalRefine, type RefineParams } from './variational-refine.ts';
 import { resampleFlow } from '../resize-flow.ts';
 import { medianSparse } from './median-sparse.ts';
-import { consistencyTrust } from './consistency-trust.ts';
+import { consistencyTrust, matchResidual } from './consistency-trust.ts';
 import { fillUntrusted } from './fill-untrusted.ts';
 import { NO_POOL, type Pool } from './buffer-pool.ts';
 
@@ -33,6 +33,13 @@ export interface ConsistencyParams {
   refineBefore: number;
   /** …and after the untrusted vectors are filled. */
   refineAfter: number;
+  /**
+   * Photometric arbitration (null = off): a contradiction is overruled where the backward vector
+   * explains its own pixel much worse than the forward one does (mean absolute grey residuals over a
+   * (2·radius+1)² box: B's > factor · F's + margin, on 0..255). Keeps fast thin parts that the crude
+   * backward flow misses, at the price of catching fewer wrong regions (see docs/flow.md).
+   */
+  arbitration: { radius: number; factor: number; margin: number } | null;
 }
 
 export interface DisParams {
@@ -113,7 +120,13 @@ export function disFlow(a: Plane, b: Plane, p: DisParams, signal?: AbortSignal, 
     ({ u: bu, v: bv } = levelStep(p1[s], p0[s], s, false, bu, bv, p1[s + 1], back, border, pool, 'b:'));
     if (!last) continue;
     const { width: w, height: h } = p0[s];
-    const trust = consistencyTrust(u, v, bu, bv, w, h, c.tolerance, pool.f32('trust', w * h));
+    const ar = c.arbitration;
+    const arb = ar ? {
+      forward: matchResidual(p0[s], p1[s], u, v, ar.radius, pool, 'resf'),
+      backward: matchResidual(p1[s], p0[s], bu, bv, ar.radius, pool, 'resb'),
+      factor: ar.factor, margin: ar.margin,
+    } : undefined;
+    const trust = consistencyTrust(u, v, bu, bv, w, h, c.tolerance, pool.f32('trust', w * h), arb);
     fillUntrusted(u, v, trust, w, h, pool, 'fill');
     trace?.(s, 'filled', u, v, w, h);
     variationalRefine(p0[s], p1[s], u, v, { ...p.refine, iterations: c.refineAfter }, pool, `refine@${s}`);
