@@ -5,7 +5,11 @@
  * smoothing), then with the full matte pipeline (first-frame point on the dancer,
  * tracking, crop, guided-filter refinement, temporal smoothing).
  *
- *   node bin/run-ts.js bench/matte.ts [--frames N] [--only NAME[,NAME]] [--json FILE] [--dump DIR]
+ *   node bin/run-ts.js bench/matte.ts [--frames N] [--start K] [--only NAME[,NAME]] [--config JSON]… [--json FILE] [--dump DIR]
+ *
+ * `--start 45 --frames 45` scores the second half alone (clicked on frame 45): a held-out check for settings
+ * looked at on the first half. `--config '{"model":"selfie","assist":"u2netp","prior":0}'` adds a tracked run
+ * with those TrackedConfig fields (`--only none` to run just those).
  *
  * Shimmer is the issue's measure (mean |α_t − α_{t−1}| within 0.8 % of the diagonal of the true edge);
  * it includes the real motion of the edge (the ground truth itself scores 0.285 on this clip). Flicker is
@@ -54,8 +58,8 @@ interface Clip {
   height: number;
 }
 
-async function loadClip(limit: number): Promise<Clip> {
-  const names = readdirSync(path.join(CLIP, 'JPEGImages')).filter((f) => f.endsWith('.jpg')).sort().slice(0, limit);
+async function loadClip(limit: number, start = 0): Promise<Clip> {
+  const names = readdirSync(path.join(CLIP, 'JPEGImages')).filter((f) => f.endsWith('.jpg')).sort().slice(start, start + limit);
   const frames: Image8[] = [];
   const gt: Uint8Array[] = [];
   for (const f of names) {
@@ -101,6 +105,10 @@ export interface TrackedConfig {
   fusion?: 'max' | 'mean';
   clampRadius?: number;
   sigma?: number;
+  cropMargin?: number;
+  prior?: number;
+  /** Mirror-averaged models (FlipAveragedSegmenter; the tracker's default is on). */
+  mirror?: boolean;
 }
 
 let dumpDir: string | undefined;
@@ -138,6 +146,9 @@ async function tracked(cfg: TrackedConfig, clip: Clip): Promise<Row> {
     fusion: cfg.fusion,
     clampRadius: cfg.clampRadius,
     confidenceSigma: cfg.sigma,
+    cropMargin: cfg.cropMargin,
+    prior: cfg.prior,
+    mirror: cfg.mirror,
   });
   const score = new VosScore(clip.width, clip.height);
   const t0 = performance.now();
@@ -153,7 +164,7 @@ async function tracked(cfg: TrackedConfig, clip: Clip): Promise<Row> {
     prev = a;
   }
   const s = score.summary();
-  const label = [cfg.model + (cfg.assist ? `+${cfg.assist}` : ''), cfg.refine === false ? 'no-refine' : '', cfg.crop === false ? 'no-crop' : '', cfg.flow === false ? 'no-flow' : '', cfg.fusion ? `fusion ${cfg.fusion}` : '', cfg.clampRadius !== undefined ? `clamp ${cfg.clampRadius}` : '', cfg.sigma !== undefined ? `sigma ${cfg.sigma}` : '', `temporal ${cfg.temporal ?? 0.5}`].filter(Boolean).join(' ');
+  const label = [cfg.model + (cfg.assist ? `+${cfg.assist}` : ''), cfg.refine === false ? 'no-refine' : '', cfg.crop === false ? 'no-crop' : '', cfg.flow === false ? 'no-flow' : '', cfg.fusion ? `fusion ${cfg.fusion}` : '', cfg.clampRadius !== undefined ? `clamp ${cfg.clampRadius}` : '', cfg.sigma !== undefined ? `sigma ${cfg.sigma}` : '', cfg.cropMargin !== undefined ? `margin ${cfg.cropMargin}` : '', cfg.mirror === false ? 'no-mirror' : '', cfg.prior !== undefined ? `prior ${cfg.prior}` : '', `temporal ${cfg.temporal ?? 0.5}`].filter(Boolean).join(' ');
   return { name: `${label} tracked`, J: s.J, F: s.F, shimmer: s.shimmer, flicker: s.flicker, secondsPerFrame: (performance.now() - t0) / 1000 / clip.frames.length, frames: s.frames };
 }
 
@@ -165,7 +176,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Row[]> {
   const limit = Number(arg('--frames') ?? 90);
   const only = arg('--only')?.split(',');
   dumpDir = arg('--dump');
-  const clip = await loadClip(limit);
+  const clip = await loadClip(limit, Number(arg('--start') ?? 0));
   const jobs: [string, () => Promise<Row>][] = [
     ['deeplab-base', () => baseline('deeplab', clip)],
     ['selfie-base', () => baseline('selfie', clip)],
@@ -174,6 +185,11 @@ export async function main(argv = process.argv.slice(2)): Promise<Row[]> {
     ['selfie', () => tracked({ model: 'selfie' }, clip)],
     ['u2netp', () => tracked({ model: 'u2netp' }, clip)],
     ['selfie+u2netp', () => tracked({ model: 'selfie', assist: 'u2netp' }, clip)],
+    // The defaults before mirror averaging, the temporal prior and the tighter crop (ablations of each).
+    ['selfie+u2netp-before', () => tracked({ model: 'selfie', assist: 'u2netp', mirror: false, prior: 0, cropMargin: 0.25 }, clip)],
+    ['selfie+u2netp-nomirror', () => tracked({ model: 'selfie', assist: 'u2netp', mirror: false }, clip)],
+    ['selfie+u2netp-noprior', () => tracked({ model: 'selfie', assist: 'u2netp', prior: 0 }, clip)],
+    ['selfie+u2netp-margin25', () => tracked({ model: 'selfie', assist: 'u2netp', cropMargin: 0.25 }, clip)],
     ['deeplab+u2netp', () => tracked({ model: 'deeplab', assist: 'u2netp' }, clip)],
     ['selfie+u2netp-mean', () => tracked({ model: 'selfie', assist: 'u2netp', fusion: 'mean' }, clip)],
     ['u2netp+selfie', () => tracked({ model: 'u2netp', assist: 'selfie' }, clip)],
@@ -187,6 +203,14 @@ export async function main(argv = process.argv.slice(2)): Promise<Row[]> {
   ];
   // Default: the per-frame baselines and each model tracked, plus the best combination; the rest are ablations (--only).
   const defaults = ['deeplab-base', 'selfie-base', 'u2netp-base', 'deeplab', 'selfie', 'u2netp', 'selfie+u2netp'];
+  // --config '{"model":"selfie","assist":"u2netp",...}' (repeatable): extra tracked configurations.
+  argv.forEach((a, i) => {
+    if (a === '--config') {
+      const cfg = JSON.parse(argv[i + 1]) as TrackedConfig;
+      jobs.push([`config${i}`, () => tracked(cfg, clip)]);
+      (only ?? defaults).push(`config${i}`);
+    }
+  });
   const rows: Row[] = [];
   for (const [key, job] of jobs) {
     if (only ? !only.includes(key) : !defaults.includes(key)) continue;

@@ -15,6 +15,7 @@ import type { Image8 } from '../../core/image.ts';
 import type { FlowEstimator } from '../../flow/types.ts';
 import { featherAlpha, growAlpha } from './alpha-adjust.ts';
 import { squaredDistance } from './distance-transform.ts';
+import { FlipAveragedSegmenter } from './flip-averaged-segmenter.ts';
 import { guidedFilter } from './guided-filter.ts';
 import { createPlane, type Candidate, type Plane } from './matte-types.ts';
 import { flowConfidence, flowToPrevious, warpPlane } from './motion.ts';
@@ -39,8 +40,18 @@ export interface TrackerOptions {
   refine?: boolean;
   /** Crop around the tracked subject (default: yes for dense families, no for instance models); false = whole frame. */
   crop?: boolean;
+  /** Margin of the crop around the predicted subject, as a fraction of its larger side (default 0.1). */
+  cropMargin?: number;
+  /** Average dense models with their mirror image (FlipAveragedSegmenter; default true, twice the model time). */
+  mirror?: boolean;
   /** How the assisting map joins the subject's: 'max' (either model) or 'mean' (default 'max'). */
   fusion?: 'max' | 'mean';
+  /**
+   * Weight (0..1) of the flow-carried previous matte as evidence for the model's map, in log-odds (default 0.5; 0 = off):
+   * where the models are unsure (a half-seen head), a subject seen on the previous frame stays; where they are sure,
+   * they win.
+   */
+  prior?: number;
   /** Neighbourhood (px) of the fresh alpha that bounds the carried one (default 4). */
   clampRadius?: number;
   /** Colour difference (0..1) at which the flow confidence falls to 1/e (default 0.15). */
@@ -74,12 +85,20 @@ const COVER_FRACTION = 0.3; // a region mostly inside the prediction belongs to 
 const HIT_FRACTION = 0.1; // …and so does one that holds a good part of the prediction
 const CLAMP_RADIUS = 4; // px: neighbourhood of the fresh alpha that bounds the carried one
 const CONFIDENCE_SIGMA = 0.15;
+const CROP_MARGIN = 0.1; // of the subject's larger side: the subject fills the model's input (0.25 before: J −0.03)
+const PRIOR = 0.5;
 const WHOLE_FRACTION = 0.8; // a region this much within reach of the prediction is taken whole
 
 export class MatteTracker {
   lastInfo: FrameInfo | null = null;
 
-  constructor(private readonly o: TrackerOptions) {}
+  private readonly o: TrackerOptions;
+
+  constructor(options: TrackerOptions) {
+    // Dense models get mirror-averaged (their errors are not mirror-symmetric); Mask R-CNN's instances are not maps to average.
+    const mirror = (s: Segmenter) => (options.mirror !== false && s.family !== 'instance' ? new FlipAveragedSegmenter(s) : s);
+    this.o = { ...options, segmenter: mirror(options.segmenter), assist: options.assist ? mirror(options.assist) : options.assist };
+  }
 
   private classFilter(ref: SubjectReference | null): number[] | null {
     if (ref?.classId != null) return [ref.classId];
@@ -138,6 +157,9 @@ export class MatteTracker {
       fresh = await this.assistAll(frame, unionMask(res.candidates, W, H));
       this.lastInfo = { roi: res.roi, candidates: res.candidates.length, chosen: res.candidates.length, lost: false, reacquired: false };
     }
+    const prior = this.o.prior ?? PRIOR;
+    // Temporal 0 means each frame alone: no evidence from the previous frame either.
+    if (ref.single && predicted && confidence && prior > 0 && this.o.temporal > 0) fresh = applyPrior(fresh, predicted, confidence, prior);
     const alpha = this.finish(frame, fresh);
     if (predicted && confidence && this.o.temporal > 0) {
       // As in temporal anti-aliasing, the carried alpha is first clamped to the range of the fresh alpha
@@ -162,7 +184,7 @@ export class MatteTracker {
     // Dense models have small fixed inputs: a crop around the subject sees it at a higher resolution.
     // Mask R-CNN already works at ~800 px and separates instances itself: it runs on the whole frame.
     const crop = this.o.crop ?? this.o.segmenter.family !== 'instance';
-    const roi = crop ? roiAround(pb.box, W, H, 0.25, 16) : fullRoi(W, H);
+    const roi = crop ? roiAround(pb.box, W, H, this.o.cropMargin ?? CROP_MARGIN, 16) : fullRoi(W, H);
     const res = await this.o.segmenter.segment(frame, roi, this.classFilter(ref));
     const P = predicted.data;
     const scored = res.candidates.map((c) => {
@@ -317,6 +339,31 @@ export function refineAlpha(frame: Image8, coarse: Plane, opts: { radius?: numbe
   const q = guidedFilter(guide, p, w, h, { radius: r, eps: opts.eps ?? 1e-3, subsample: r >= 4 ? 2 : 1 });
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.data[(y0 + y) * W + x0 + x] = q[y * w + x];
   return clamp01(out);
+}
+
+const LOGIT_LIMIT = 4.6; // logit(0.99): a map value of 0 or 1 is strong evidence, not infinite
+
+const logit = (p: number) => {
+  const l = Math.log(p / (1 - p));
+  return l > LOGIT_LIMIT ? LOGIT_LIMIT : l < -LOGIT_LIMIT || Number.isNaN(l) ? -LOGIT_LIMIT : l;
+};
+
+/**
+ * Combines the model's map with the flow-carried previous matte as two pieces of evidence in log-odds:
+ * logit(out) = logit(fresh) + weight · confidence · logit(carried), each clamped to ±logit(0.99). With
+ * weight < 1 the model wins wherever it is sure (so a wrong carried matte cannot linger against it, and
+ * no lag builds up where the model sees the subject move), while an unsure map value (≈ 0.5) follows
+ * what the previous frame saw. Confidence 0 (flow unreliable there) leaves the map unchanged.
+ */
+export function applyPrior(fresh: Plane, carried: Plane, confidence: Float32Array, weight: number): Plane {
+  const out = createPlane(fresh.width, fresh.height);
+  const f = fresh.data, c = carried.data, o = out.data;
+  for (let i = 0; i < o.length; i++) {
+    const k = weight * confidence[i];
+    // Where both say exactly 0 (or 1) the answer is that, not logit(0.99)'s small residue.
+    o[i] = k > 0 && f[i] !== c[i] ? 1 / (1 + Math.exp(-(logit(f[i]) + k * logit(c[i])))) : f[i];
+  }
+  return out;
 }
 
 /**
