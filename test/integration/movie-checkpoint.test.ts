@@ -44,6 +44,7 @@ beforeAll(async () => {
 afterAll(() => {
   movieSinkHooks.onPhase = undefined;
   delete process.env[SEGMENT_FRAMES_ENV];
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('disk use of a movie output', () => {

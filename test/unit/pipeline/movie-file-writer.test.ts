@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Image8 } from '../../../daemon/src/core/image.ts';
 import { decodeFrames } from '../../../daemon/src/io/decode.ts';
 import { createMovieEncoder } from '../../../daemon/src/io/encode.ts';
@@ -52,6 +52,8 @@ async function decodeAll(file: string): Promise<Buffer[]> {
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-movie-writer-'));
 });
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('FragmentedMp4Reader', () => {
   it('reads ffmpeg\'s fragmented output fed in any chunks: the samples ffprobe sees, the media bytes in order', async () => {
