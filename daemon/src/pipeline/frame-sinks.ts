@@ -1,12 +1,14 @@
 /**
- * Where finished frames go. Both sinks keep finished frames as atomically
- * written PNG files, which are the resume checkpoint: a file exists under its
- * final name only once it is complete.
+ * Where finished frames go; what is on disk is always the resume checkpoint
+ * (files appear under their final names only once complete).
  *
- * - PNG or float EXR sequence (EXR written by io/exr-file.ts): the frames are the result.
+ * - PNG or float EXR sequence (EXR written by io/exr-file.ts): the frames are
+ *   the result and the checkpoint.
  * - Movie (mp4, h265, prores) given the job's range and rate: frames stream into
- *   the encoder in segments; finished segments are the checkpoint, joined at the
- *   end (segmented-movie-sink.ts). No PNG frames unless `keepFrames`.
+ *   the encoder a segment at a time and each finished segment's coded frames are
+ *   appended to the movie being built; its record is the checkpoint
+ *   (segmented-movie-sink.ts). Disk use never exceeds the final movie; no PNG
+ *   frames unless `keepFrames`.
  * - Movie without that context: frames go to a hidden checkpoint folder
  *   and are encoded at the end (with the source's audio); the folder is removed
  *   unless asked to keep it.
