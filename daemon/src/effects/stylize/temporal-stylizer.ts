@@ -5,10 +5,15 @@
  * result shows. What avoids the known failure modes:
  *
  * - grey/dark borders: pixels whose motion leaves the frame are untrusted, so the
- *   fresh frame fills them (never a clamped or black sample);
- * - ghosting on fast motion: besides the forward–backward test, a photometric
- *   check (the warped previous SOURCE must match the current source) distrusts
- *   pixels where the flow is wrong;
+ *   fresh frame fills them (never a clamped or black sample); the network itself
+ *   runs with a mirrored margin (style-network.ts), so its frame-locked edge strip
+ *   — which no warp could carry — never reaches the picture;
+ * - ghosting on fast motion: a photometric check (the warped previous SOURCE,
+ *   averaged over 3×3 px, must match the current source) distrusts pixels where
+ *   the flow is wrong. The forward–backward test weighs in (half trust where it
+ *   alone objects); its motion-boundary part is left out, because it rejects
+ *   whole non-rigid bodies and parallax planes whose warp is fine, and every
+ *   wrongly rejected pixel flickers;
  * - washed-out, smeared texture: a linear blend averages the style network's
  *   texture over frames, and where the network places its strokes differently
  *   from frame to frame that average is grey mush. So the blend is not linear:
