@@ -11,7 +11,7 @@ import { getSessionForBytes } from '../../../daemon/src/runtime/session-cache.ts
 import { mirroredInput, runStyleNetwork, STYLE_PAD } from '../../../daemon/src/effects/stylize/style-network.ts';
 import type { Image8 } from '../../../daemon/src/core/image.ts';
 
-function image(w: number, h: number, channels: number, f: (x: number, y: number, c: number) => number): Image8 {
+function image(w: number, h: number, channels: 3 | 4, f: (x: number, y: number, c: number) => number): Image8 {
   const data = new Uint8Array(w * h * channels);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < channels; c++) data[(y * w + x) * channels + c] = f(x, y, c);
   return { width: w, height: h, channels, data };
@@ -44,7 +44,7 @@ const zeroPaddedBlur = () => {
 
 describe('style network margin', () => {
   it('mirrors the frame outward on every side, then to a multiple of 4', () => {
-    for (const [w, h, pad, ch] of [[7, 5, 3, 3], [5, 3, 12, 4], [1, 6, 4, 3], [9, 9, 0, 3]]) {
+    for (const [w, h, pad, ch] of [[7, 5, 3, 3], [5, 3, 12, 4], [1, 6, 4, 3], [9, 9, 0, 3]] as const) {
       const img = image(w, h, ch, (x, y, c) => (x * 17 + y * 31 + c * 7) % 256);
       const { data, width, height } = mirroredInput(img, pad);
       expect(width % 4).toBe(0);
