@@ -20,7 +20,7 @@ import { readImage } from '../daemon/src/io/image-file.ts';
 import { decodeFrames } from '../daemon/src/io/decode.ts';
 import { probeMedia } from '../daemon/src/io/probe.ts';
 import { warpError } from '../daemon/src/flow/warp-error.ts';
-import { BuiltinFlowEstimator } from '../daemon/src/flow/builtin-flow.ts';
+import { createFlowEstimator, EVAL_FLOW_METHOD } from '../daemon/src/flow/create-flow-estimator.ts';
 import { toFloat, type FloatImage, type Image8 } from '../daemon/src/core/image.ts';
 import type { FlowEstimator, FlowField } from '../daemon/src/flow/types.ts';
 import { SHARED, fmt } from './_util.ts';
@@ -54,7 +54,7 @@ export async function main(): Promise<void> {
       const info = await probeMedia(clip);
       const frames = { first: a, last: Math.min(b, info.frameCount - 1) };
       let src: FloatImage[] | null = null;
-      const est = memoized(new BuiltinFlowEstimator({ preset: 'medium' }));
+      const est = memoized(await createFlowEstimator(EVAL_FLOW_METHOD));
       for (const style of STYLES) {
         const rec: Record<string, Awaited<ReturnType<typeof warpError>>> = {};
         const secs: Record<string, number> = {};

@@ -77,7 +77,10 @@ export class BuiltinFlowEstimator implements FlowEstimator {
   readonly name: string;
   private readonly pool = new BufferPool();
   constructor(private readonly opts: BuiltinFlowOptions = {}) {
-    this.name = `builtin:${opts.preset ?? 'medium'}`;
+    const preset = opts.preset ?? 'medium';
+    // A preset whose forward–backward repair is switched off reports it (`builtin:medium:one-way`).
+    const oneWay = opts.params?.consistency === null && builtinFlowParams(preset).consistency !== null;
+    this.name = `builtin:${preset}${oneWay ? ':one-way' : ''}`;
   }
   async estimate(a: FloatImage, b: FloatImage, signal?: AbortSignal): Promise<FlowField> {
     signal?.throwIfAborted();

@@ -60,6 +60,12 @@ describe('dreamlayer flow / eval warp-error', () => {
     expect(json.flow).toBe('builtin:fast');
     expect(json.warpError).toBeGreaterThan(0.015); // 3 · 0.08² = 0.0192, less 8-bit rounding and flow error
     expect(json.warpError).toBeLessThan(0.025);
+    // The default measuring flow: DIS medium without its own forward–backward repair (the metric does that test).
+    const byDefault = JSON.parse(await cli(['eval', 'warp-error', path.join(src, 'src_%04d.png'), res, '--json']));
+    expect(byDefault.flow).toBe('builtin:medium:one-way');
+    expect(byDefault.warpError).toBeGreaterThan(0.015);
+    expect(byDefault.warpError).toBeLessThan(0.025);
+    await expect(cli(['eval', 'warp-error', path.join(src, 'src_%04d.png'), res, '--json', '--flow', 'builtin:medium:two-way'])).rejects.toMatchObject({ code: 'PARAM_INVALID' });
     expect(json.mean).toHaveLength(3);
     expect(json.borderMean).toHaveLength(3);
     const text = await cli(['eval', 'warp-error', path.join(src, 'src_%04d.png'), res]);

@@ -13,7 +13,7 @@ import { toFloat, type FloatImage } from '../../core/image.ts';
 import { openSource } from '../../io/decode.ts';
 import { frameFileName } from '../../io/frame-pattern.ts';
 import { readImage, writePng } from '../../io/image-file.ts';
-import { createFlowEstimator } from '../../flow/create-flow-estimator.ts';
+import { createFlowEstimator, EVAL_FLOW_METHOD } from '../../flow/create-flow-estimator.ts';
 import { writeFlo } from '../../flow/flo-file.ts';
 import { flowToColor } from '../../flow/flow-viz.ts';
 import { warpError, type WarpErrorRecord } from '../../flow/warp-error.ts';
@@ -125,7 +125,7 @@ export function register(program: Command): void {
     .description('Temporal stability of a result folder: Lai et al. warping error with flow on the source frames')
     .argument('<source>', 'the source clip, image sequence or pattern the result was made from')
     .argument('<result-dir>', 'result folder (holds result.json and the frames)')
-    .option('--flow <method>', 'builtin, builtin:fast|medium|accurate, rife, a flow model id, or an .onnx file', 'builtin')
+    .option('--flow <method>', 'builtin[:fast|medium|accurate][:one-way], rife, a flow model id, or an .onnx file', EVAL_FLOW_METHOD)
     .option('--device <device>', 'ONNX flow: auto, cpu, cuda, …', 'auto')
     .option('--max-side <px>', 'ONNX flow: run at most this size on the longer side')
     .option('--json', 'print the record as JSON')
