@@ -108,7 +108,7 @@ export interface TrackedConfig {
   cropMargin?: number;
   prior?: number;
   /** Mirror-averaged models (FlipAveragedSegmenter; the tracker's default is on). */
-  mirror?: boolean;
+  mirror?: boolean | MatteFamily[];
 }
 
 let dumpDir: string | undefined;
@@ -164,7 +164,7 @@ async function tracked(cfg: TrackedConfig, clip: Clip): Promise<Row> {
     prev = a;
   }
   const s = score.summary();
-  const label = [cfg.model + (cfg.assist ? `+${cfg.assist}` : ''), cfg.refine === false ? 'no-refine' : '', cfg.crop === false ? 'no-crop' : '', cfg.flow === false ? 'no-flow' : '', cfg.fusion ? `fusion ${cfg.fusion}` : '', cfg.clampRadius !== undefined ? `clamp ${cfg.clampRadius}` : '', cfg.sigma !== undefined ? `sigma ${cfg.sigma}` : '', cfg.cropMargin !== undefined ? `margin ${cfg.cropMargin}` : '', cfg.mirror === false ? 'no-mirror' : '', cfg.prior !== undefined ? `prior ${cfg.prior}` : '', `temporal ${cfg.temporal ?? 0.5}`].filter(Boolean).join(' ');
+  const label = [cfg.model + (cfg.assist ? `+${cfg.assist}` : ''), cfg.refine === false ? 'no-refine' : '', cfg.crop === false ? 'no-crop' : '', cfg.flow === false ? 'no-flow' : '', cfg.fusion ? `fusion ${cfg.fusion}` : '', cfg.clampRadius !== undefined ? `clamp ${cfg.clampRadius}` : '', cfg.sigma !== undefined ? `sigma ${cfg.sigma}` : '', cfg.cropMargin !== undefined ? `margin ${cfg.cropMargin}` : '', cfg.mirror === false ? 'no-mirror' : Array.isArray(cfg.mirror) ? `mirror ${cfg.mirror.join('+')}` : '', cfg.prior !== undefined ? `prior ${cfg.prior}` : '', `temporal ${cfg.temporal ?? 0.5}`].filter(Boolean).join(' ');
   return { name: `${label} tracked`, J: s.J, F: s.F, shimmer: s.shimmer, flicker: s.flicker, secondsPerFrame: (performance.now() - t0) / 1000 / clip.frames.length, frames: s.frames };
 }
 
