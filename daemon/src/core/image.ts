@@ -44,6 +44,19 @@ export function toFloat(img: PixelImage): FloatImage {
   return { width: img.width, height: img.height, channels: img.channels, data: out };
 }
 
+/** 8-bit RGB or RGBA → interleaved RGB float 0..1 (alpha dropped): the working form of flow and warping. */
+export function toFloatRgb(img: Image8): FloatImage {
+  const out = new Float32Array(img.width * img.height * 3);
+  const d = img.data;
+  const c = img.channels;
+  for (let i = 0, j = 0; j < out.length; i += c, j += 3) {
+    out[j] = d[i] / 255;
+    out[j + 1] = d[i + 1] / 255;
+    out[j + 2] = d[i + 2] / 255;
+  }
+  return { width: img.width, height: img.height, channels: 3, data: out };
+}
+
 /** Float 0..1 to 8-bit, clamped and rounded. */
 export function toImage8(img: FloatImage): Image8 {
   const out = new Uint8Array(img.data.length);

@@ -12,7 +12,7 @@
  * consistency test objects but the sources match (`inconsistentTrust`). Pixels
  * whose motion leaves the frame are never trusted.
  */
-import type { Image8 } from '../core/image.ts';
+import { toFloatRgb, type Image8 } from '../core/image.ts';
 import { confidenceMask, type ConfidenceOptions } from './occlusion.ts';
 import type { FlowField } from './types.ts';
 import { warpBackward } from './warp.ts';
@@ -34,19 +34,6 @@ export interface WarpTrustOptions {
   /** Radius of a box average of the photometric difference (default 0: per pixel). Averaging
    * over 3×3 px (radius 1) keeps sensor noise and compression from deciding single pixels. */
   photometricRadius?: number;
-}
-
-/** RGB(A) 8-bit → interleaved RGB float 0..1. */
-function rgbFloat(img: Image8): { width: number; height: number; channels: 3; data: Float32Array } {
-  const out = new Float32Array(img.width * img.height * 3);
-  const d = img.data;
-  const c = img.channels;
-  for (let i = 0, j = 0; j < out.length; i += c, j += 3) {
-    out[j] = d[i] / 255;
-    out[j + 1] = d[i + 1] / 255;
-    out[j + 2] = d[i + 2] / 255;
-  }
-  return { width: img.width, height: img.height, channels: 3, data: out };
 }
 
 /** Separable box mean of radius r (window clipped at the borders). */
@@ -83,7 +70,7 @@ export function warpTrust(forward: FlowField, backward: FlowField, previousSourc
   const conf = mask.confidence;
   const outside = mask.outside;
   const lambda = opts.inconsistentTrust ?? 0;
-  const warpedSrc = warpBackward(rgbFloat(previousSource), backward).image.data;
+  const warpedSrc = warpBackward(toFloatRgb(previousSource), backward).image.data;
   const src = source.data;
   const sc = source.channels;
   const n = source.width * source.height;

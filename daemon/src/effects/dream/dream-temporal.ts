@@ -11,11 +11,11 @@
  * `temporal` share. The previous dream is warped with a Catmull-Rom kernel so
  * its detail stays sharp over many frames.
  */
-import type { Image8 } from '../../core/image.ts';
+import { toFloatRgb, type Image8 } from '../../core/image.ts';
 import { warpTrust } from '../../flow/warp-trust.ts';
 import type { FlowField } from '../../flow/types.ts';
 import type { PlanarImage } from '../../runtime/tiling.ts';
-import { image8ToFloat, warpBicubic } from '../stylize/temporal-stylizer.ts';
+import { warpBicubic } from '../stylize/temporal-stylizer.ts';
 
 export interface CarryInputs {
   /** The dream written for the previous frame, and that frame's source. */
@@ -40,7 +40,7 @@ export function carriedStart(inp: CarryInputs, temporal: number): { start: Plana
   const { width: w, height: h } = inp.source;
   const n = w * h;
   const trusted = warpTrust(inp.forward, inp.backward, inp.previousSource, inp.source, { threshold: PHOTO_T0, ramp: PHOTO_RAMP });
-  const warped = warpBicubic(image8ToFloat(inp.previousDream), inp.backward);
+  const warped = warpBicubic(toFloatRgb(inp.previousDream), inp.backward);
   const src = inp.source.data;
   const sc = inp.source.channels;
   const out = new Float32Array(3 * n);

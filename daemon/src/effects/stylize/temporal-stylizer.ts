@@ -30,7 +30,7 @@
  * Resume: the state after frame t is rebuilt from what was written for t (and
  * the source), so a resumed job is byte-identical to an uninterrupted one.
  */
-import type { FloatImage, Image8 } from '../../core/image.ts';
+import { toFloatRgb, type FloatImage, type Image8 } from '../../core/image.ts';
 import { warpTrust } from '../../flow/warp-trust.ts';
 import { resizeFlow } from '../../flow/resize-flow.ts';
 import type { FlowEstimator, FlowField } from '../../flow/types.ts';
@@ -47,18 +47,6 @@ export interface TemporalOptions {
   agreement?: number;
   /** Trust kept where the forward–backward test fails but the sources match (see flow/warp-trust.ts; default 0.5). */
   inconsistentTrust?: number;
-}
-
-export function image8ToFloat(img: Image8): FloatImage {
-  const out = new Float32Array(img.width * img.height * 3);
-  const d = img.data;
-  const c = img.channels;
-  for (let i = 0, j = 0; j < out.length; i += c, j += 3) {
-    out[j] = d[i] / 255;
-    out[j + 1] = d[i + 1] / 255;
-    out[j + 2] = d[i + 2] / 255;
-  }
-  return { width: img.width, height: img.height, channels: 3, data: out };
 }
 
 /**
@@ -153,7 +141,7 @@ export function temporalBlend(inp: BlendInputs, opts: TemporalOptions): { image:
     inconsistentTrust: opts.inconsistentTrust ?? 0.5,
     photometricRadius: 1,
   });
-  const warped = warpBicubic(image8ToFloat(inp.previous), inp.backward);
+  const warped = warpBicubic(toFloatRgb(inp.previous), inp.backward);
   const fd = inp.fresh.data;
   const fc = inp.fresh.channels;
   const d0 = opts.agreement ?? 0.08;
@@ -256,8 +244,8 @@ function halfSize(img: FloatImage): FloatImage {
  * a quarter of the work, and the warp of a painted frame needs no finer motion.
  */
 export async function sourceFlows(est: FlowEstimator, prev: Image8, cur: Image8, signal?: AbortSignal, halfAbove = 480): Promise<{ forward: FlowField; backward: FlowField }> {
-  let a = image8ToFloat(prev);
-  let b = image8ToFloat(cur);
+  let a = toFloatRgb(prev);
+  let b = toFloatRgb(cur);
   const half = prev.width > halfAbove;
   if (half) {
     a = halfSize(a);
