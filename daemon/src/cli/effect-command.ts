@@ -11,7 +11,7 @@ import type { JobSpecInput } from '../../../shared/src/job-spec.ts';
 import { getEffect } from '../effects/registry.ts';
 import { runJob } from '../pipeline/run-job.ts';
 import { resultFileName } from '../pipeline/frame-sinks.ts';
-import { createProgressReporter } from './progress-reporter.ts';
+import { createProgressReporter, type ProgressReporter } from './progress-reporter.ts';
 import { DEVICES } from '../runtime/providers.ts';
 
 /** `A:B` (both ends included), `A:` is not allowed: ranges are explicit. */
@@ -71,6 +71,23 @@ export function appendUpscale(job: JobSpecInput, opts: Record<string, unknown>):
   job.then = [...(job.then ?? []), { effect: 'upscale', params: { scale: opts.upscale as number }, model: opts.upscaleModel as string | undefined }];
 }
 
+/**
+ * Runs a job from the command line: progress and the result go to `reporter`, Ctrl-C cancels between frames (finished
+ * frames stay, so running the same command again resumes). Shared by the effect commands and `dreamlayer run`.
+ */
+export async function runJobReported(job: JobSpecInput, reporter: ProgressReporter): Promise<void> {
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await runJob(job, { signal: ac.signal, onProgress: (p) => reporter.progress(p), log: (l) => reporter.log(l) });
+    const where = result.movie ? path.join(job.output.dir, result.movie) : path.join(job.output.dir, resultFileName(job.output as never));
+    reporter.done(result, where);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
 export interface EffectCommandExtras {
   /** Extra options beyond the effect params. */
   options?: Option[];
@@ -123,16 +140,7 @@ export function registerEffectCommand(program: Command, effectName: string, extr
       };
       await extras.amend?.(job, opts);
       if (chainable) appendUpscale(job, opts);
-      const ac = new AbortController();
-      const onSigint = () => ac.abort();
-      process.once('SIGINT', onSigint);
-      try {
-        const result = await runJob(job, { signal: ac.signal, onProgress: (p) => reporter.progress(p), log: (l) => reporter.log(l) });
-        const where = result.movie ? path.join(job.output.dir, result.movie) : path.join(job.output.dir, resultFileName(job.output as never));
-        reporter.done(result, where);
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      await runJobReported(job, reporter);
     } catch (e) {
       const err = toDreamLayerError(e);
       reporter.failed(err);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectDreamLayerError } from '../../helpers/expect-error.ts';
 import { ort } from '../../../daemon/src/runtime/ort.ts';
 import { GraphBuilder } from '../../../daemon/src/onnx/graph-builder.ts';
 import { freeInputSpatialDims, listLayers, pruneUnused, setOutputs, topoSort, truncateAt } from '../../../daemon/src/onnx/edit-graph.ts';
@@ -42,16 +43,8 @@ async function run(model: ModelProto, feeds: Record<string, ort.Tensor>) {
   return s.run(feeds);
 }
 
-function contractError(fn: () => unknown): DreamLayerError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DreamLayerError);
-    expect((e as DreamLayerError).code).toBe('MODEL_CONTRACT');
-    return e as DreamLayerError;
-  }
-  throw new Error('expected a MODEL_CONTRACT error');
-}
+/** The MODEL_CONTRACT error `fn` throws. */
+const contractError = (fn: () => unknown) => expectDreamLayerError(fn, 'MODEL_CONTRACT');
 
 describe('truncateAt / setOutputs / pruneUnused', () => {
   it('makes an inner tensor the output and drops the nodes and initializers it does not need', async () => {

@@ -7,10 +7,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { toDreamLayerError } from '../../../../shared/src/errors.ts';
 import { loadRecipe } from '../../pipeline/recipe.ts';
-import { runJob } from '../../pipeline/run-job.ts';
-import { resultFileName } from '../../pipeline/frame-sinks.ts';
 import { DEVICES } from '../../runtime/providers.ts';
-import { parseFrameRange } from '../effect-command.ts';
+import { parseFrameRange, runJobReported } from '../effect-command.ts';
 import { createProgressReporter } from '../progress-reporter.ts';
 
 export function register(program: Command): void {
@@ -38,15 +36,7 @@ export function register(program: Command): void {
           process.stdout.write(JSON.stringify(job, null, 2) + '\n');
           return;
         }
-        const ac = new AbortController();
-        const onSigint = () => ac.abort();
-        process.once('SIGINT', onSigint);
-        try {
-          const result = await runJob(job, { signal: ac.signal, onProgress: (p) => reporter.progress(p), log: (l) => reporter.log(l) });
-          reporter.done(result, result.movie ? path.join(job.output.dir, result.movie) : path.join(job.output.dir, resultFileName(job.output)));
-        } finally {
-          process.off('SIGINT', onSigint);
-        }
+        await runJobReported(job, reporter);
       } catch (e) {
         const err = toDreamLayerError(e);
         reporter.failed(err);

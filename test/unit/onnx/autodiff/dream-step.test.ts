@@ -12,6 +12,7 @@
 const NETWORK_CHECK = { reference: 'ort', step: 2e-3, richardson: true, directions: 3, alignment: [1, 0.7, 0.5] } as const;
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { expectDreamLayerError } from '../../../helpers/expect-error.ts';
 import { ort } from '../../../../daemon/src/runtime/ort.ts';
 import { buildDreamStepModel, guideInputName } from '../../../../daemon/src/onnx/autodiff/build-dream-step.ts';
 import { modelOpset } from '../../../../daemon/src/onnx/autodiff/opset-upgrade.ts';
@@ -40,16 +41,8 @@ async function photo(w: number, h: number): Promise<Float32Array> {
   return x;
 }
 
-function contractError(fn: () => unknown): DreamLayerError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DreamLayerError);
-    expect((e as DreamLayerError).code).toBe('MODEL_CONTRACT');
-    return e as DreamLayerError;
-  }
-  throw new Error('expected a MODEL_CONTRACT error');
-}
+/** The MODEL_CONTRACT error `fn` throws. */
+const contractError = (fn: () => unknown) => expectDreamLayerError(fn, 'MODEL_CONTRACT');
 
 describe('dream step on the real MobileNetV2', () => {
   it('has the image input with free size and the objective and gradient outputs', () => {
